@@ -1,0 +1,21 @@
+"""Compositing for portrait blur: mask overlays and inpaint-then-blur backgrounds.
+
+Pure numpy + OpenCV: no Streamlit, no torch. Images are HxWx3 uint8 RGB, alphas HxW
+float32 in [0, 1] at the image's size.
+"""
+
+from blur.composite import (
+    DEFAULT_STRENGTH,
+    MAX_STRENGTH,
+    MIN_STRENGTH,
+    blur_background,
+    mask_overlay,
+)
+
+__all__ = [
+    "DEFAULT_STRENGTH",
+    "MAX_STRENGTH",
+    "MIN_STRENGTH",
+    "blur_background",
+    "mask_overlay",
+]

@@ -1,0 +1,20 @@
+"""Segmentation models: a registry of specs and one adapter per family."""
+
+from models.devices import device_label, device_options, resolve_device
+from models.errors import ModelUnavailable
+from models.registry import REGISTRY, ModelSpec, get_spec
+from models.runtime import ModelResult, run_model, runs_on, unload
+
+__all__ = [
+    "REGISTRY",
+    "ModelResult",
+    "ModelSpec",
+    "ModelUnavailable",
+    "device_label",
+    "device_options",
+    "get_spec",
+    "resolve_device",
+    "run_model",
+    "runs_on",
+    "unload",
+]

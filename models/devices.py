@@ -1,0 +1,53 @@
+"""Compute devices: what this machine offers and what "Auto" means."""
+
+from __future__ import annotations
+
+import torch
+
+AUTO = "Auto"
+_LABELS = {"cuda": "CUDA", "mps": "MPS", "cpu": "CPU"}
+
+
+def cuda_available() -> bool:
+    return torch.cuda.is_available()
+
+
+def mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return bool(mps and mps.is_available())
+
+
+def available_devices() -> list[str]:
+    """Torch device names usable here, fastest first."""
+    found = []
+    if cuda_available():
+        found.append("cuda")
+    if mps_available():
+        found.append("mps")
+    return found + ["cpu"]
+
+
+def device_options() -> list[str]:
+    """Choices for the sidebar: Auto, then each available device's label."""
+    return [AUTO] + [_LABELS[d] for d in available_devices()]
+
+
+def resolve_device(choice: str) -> str:
+    """Turn a sidebar choice ("Auto", "CUDA", "MPS", "CPU") into a torch device name."""
+    if choice == AUTO:
+        return available_devices()[0]
+    device = choice.lower()
+    if device not in _LABELS:
+        raise ValueError(f"unknown device {choice!r}; choose one of {device_options()}")
+    if device not in available_devices():
+        raise ValueError(f"{_LABELS[device]} is not available on this machine")
+    return device
+
+
+def device_label(device: str) -> str:
+    return _LABELS.get(device, device)
+
+
+def device_for(supported: tuple[str, ...], requested: str) -> str:
+    """The device a model actually runs on: the requested one if it supports it, else CPU."""
+    return requested if requested in supported else "cpu"

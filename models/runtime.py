@@ -1,0 +1,139 @@
+"""Lazy loading, per-(model, device) caching and timed, failure-proof inference."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from models.devices import device_for
+from models.errors import describe_failure
+from models.registry import ModelSpec, get_spec
+
+SUBJECT_ALPHA = 0.1  # a mask that never exceeds this found nobody
+
+
+class Segmenter(Protocol):
+    def predict(self, image: Image.Image) -> np.ndarray: ...
+
+
+@dataclass
+class ModelResult:
+    spec: ModelSpec
+    device: str
+    alpha: np.ndarray | None = None  # float32 HxW in [0, 1] at the photo's size
+    inference_s: float = 0.0
+    load_s: float = 0.0  # 0 when the model was already loaded
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def found_subject(self) -> bool:
+        return self.alpha is not None and float(self.alpha.max()) > SUBJECT_ALPHA
+
+
+_loaded: dict[tuple[str, str], Segmenter] = {}
+_load_locks: dict[tuple[str, str], threading.Lock] = {}
+_registry_lock = threading.Lock()
+
+
+def _release(segmenter: Segmenter) -> None:
+    close = getattr(segmenter, "close", None)
+    if callable(close):
+        close()
+
+
+def unload(key: str | None = None) -> None:
+    """Drop loaded models (all, or every device's copy of one) and free their memory."""
+    with _registry_lock:
+        dropped = [k for k in _loaded if key is None or k[0] == key]
+        segmenters = [_loaded.pop(k) for k in dropped]
+    for segmenter in segmenters:
+        _release(segmenter)
+    if segmenters:
+        gc.collect()
+        _empty_accelerator_caches()
+
+
+def _empty_accelerator_caches() -> None:
+    import torch
+
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def loaded_models() -> list[tuple[str, str]]:
+    with _registry_lock:
+        return list(_loaded)
+
+
+def get_segmenter(spec: ModelSpec, device: str) -> tuple[Segmenter, float]:
+    """The model built for this device, loading it on first use; also the seconds spent loading."""
+    cache_key = (spec.key, device)
+    with _registry_lock:
+        lock = _load_locks.setdefault(cache_key, threading.Lock())
+    with lock:
+        if cache_key in _loaded:
+            return _loaded[cache_key], 0.0
+        # One copy per model: a device switch frees the copy on the old device first.
+        stale = [k for k in _loaded if k[0] == spec.key]
+        if stale:
+            unload(spec.key)
+        start = time.perf_counter()
+        adapter = importlib.import_module(f"models.{spec.family}")
+        segmenter = adapter.build(spec, device)
+        load_s = time.perf_counter() - start
+        with _registry_lock:
+            _loaded[cache_key] = segmenter
+        return segmenter, load_s
+
+
+def as_alpha(raw: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Coerce an adapter's output to the contract: float32 HxW in [0, 1] at ``size`` (w, h)."""
+    alpha = np.asarray(raw, dtype=np.float32).squeeze()
+    if alpha.ndim != 2:
+        raise ValueError(f"model returned a mask of shape {np.shape(raw)}, expected HxW")
+    if alpha.shape != (size[1], size[0]):
+        alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)
+    return np.clip(np.nan_to_num(alpha, nan=0.0), 0.0, 1.0)
+
+
+def runs_on(spec: ModelSpec, device: str) -> str:
+    """The device a model actually runs on when ``device`` is requested."""
+    return device_for(spec.devices, device)
+
+
+def run_model(
+    key: str,
+    image: Image.Image,
+    device: str,
+    on_stage: Callable[[str], None] | None = None,
+) -> ModelResult:
+    """Segment ``image`` with one model. Never raises: failures come back as ``error``."""
+    spec = get_spec(key)
+    run_on = runs_on(spec, device)
+    result = ModelResult(spec=spec, device=run_on)
+    try:
+        if on_stage:
+            on_stage("load")
+        segmenter, result.load_s = get_segmenter(spec, run_on)
+        if on_stage:
+            on_stage("run")
+        start = time.perf_counter()
+        raw = segmenter.predict(image)
+        result.inference_s = time.perf_counter() - start
+        result.alpha = as_alpha(raw, image.size)
+    except Exception as error:  # noqa: BLE001 - every failure becomes a message in its column
+        result.error = describe_failure(spec, error)
+    return result
