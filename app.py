@@ -23,7 +23,7 @@ def sidebar() -> tuple[str, list[ModelSpec]]:
         st.subheader("Models")
         chosen = [
             spec
-            for spec in models.REGISTRY
+            for spec in models.registry.REGISTRY
             if st.checkbox(
                 spec.label,
                 value=spec.default,

@@ -51,11 +51,8 @@ REGISTRY: tuple[ModelSpec, ...] = (
     ),
 )
 
-_BY_KEY = {spec.key: spec for spec in REGISTRY}
-
-
 def get_spec(key: str) -> ModelSpec:
-    try:
-        return _BY_KEY[key]
-    except KeyError:
-        raise KeyError(f"unknown model {key!r}; known: {', '.join(_BY_KEY)}") from None
+    for spec in REGISTRY:
+        if spec.key == key:
+            return spec
+    raise KeyError(f"unknown model {key!r}; known: {', '.join(s.key for s in REGISTRY)}")

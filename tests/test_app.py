@@ -1,0 +1,145 @@
+"""The whole UI through Streamlit's AppTest, on the real offline model."""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+import types
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from models import mediapipe_selfie, registry
+from models.registry import ModelSpec
+from tests.conftest import ROOT
+
+RUN = "Run Segmentation and Blurring"
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+
+@pytest.fixture
+def predict_calls(monkeypatch) -> list:
+    calls = []
+    real = mediapipe_selfie.SelfieSegmenter.predict
+
+    def counted(self, image):
+        calls.append(image.size)
+        return real(self, image)
+
+    monkeypatch.setattr(mediapipe_selfie.SelfieSegmenter, "predict", counted)
+    return calls
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def upload_and_run(at: AppTest, name: str, data: bytes) -> AppTest:
+    at.file_uploader[0].set_value((name, data, "image/png"))
+    at.run()
+    return next(b for b in at.button if b.label == RUN).click().run()
+
+
+def image_urls(at: AppTest) -> list[str]:
+    return [url for image in at.image for url in image.value]
+
+
+def test_first_screen(app):
+    assert app.title[0].value == "Portrait Background Blur — Model Comparison"
+    assert app.sidebar.selectbox[0].options[0] == "Auto"
+    boxes = {box.label: box.value for box in app.sidebar.checkbox}
+    assert boxes["MediaPipe Selfie"] is True
+    assert [label for label, ticked in boxes.items() if ticked] == ["MediaPipe Selfie"]
+    button = next(b for b in app.button if b.label == RUN)
+    assert button.disabled  # nothing uploaded yet
+    assert not app.image and not app.exception
+
+
+def test_upload_run_and_move_the_slider(app, astronaut_path, predict_calls):
+    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
+    assert not at.exception and not at.error
+    assert [h.value for h in at.main.subheader] == ["MediaPipe Selfie"]
+    assert re.fullmatch(r"Inference: \d+\.\d\d s · CPU( · loaded in .*)?", at.caption[0].value)
+    assert len(at.image) == 2  # mask overlay, blurred result
+    assert len(predict_calls) == 1
+
+    before = image_urls(at)
+    slider = next(s for s in at.slider if s.label == "Blur Strength")
+    assert (slider.min, slider.max, slider.value, slider.step) == (5, 255, 101, 2)
+    slider.set_value(11).run()
+    after = image_urls(at)
+    assert not at.exception and len(at.image) == 2
+    assert after[0] == before[0]  # same overlay
+    assert after[1] != before[1]  # a new blur
+    assert len(predict_calls) == 1  # the slider never re-runs the model
+
+
+def test_clicking_again_reuses_the_result(app, astronaut_path, predict_calls):
+    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
+    next(b for b in at.button if b.label == RUN).click().run()
+    assert len(predict_calls) == 1 and len(at.image) == 2
+
+
+def test_photo_without_a_person_says_so(app):
+    empty = png_bytes(Image.new("RGB", (320, 240), (128, 128, 128)))
+    at = upload_and_run(app, "wall.png", empty)
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["No humans detected."]
+    assert not at.image
+
+
+def test_unreadable_upload_shows_a_message(app):
+    at = upload_and_run(app, "notes.png", b"this is not an image")
+    assert not at.exception
+    assert "notes.png: not an image" in at.error[0].value
+
+
+@pytest.fixture
+def broken_model(monkeypatch):
+    """A stand-in whose load fails, to test the UI plumbing of errors, not a model."""
+    module = types.ModuleType("models.broken_standin")
+
+    def build(spec, device):
+        raise OSError("weights file is corrupt")
+
+    module.build = build
+    monkeypatch.setitem(sys.modules, "models.broken_standin", module)
+    spec = ModelSpec(
+        key="broken",
+        label="Broken Stand-in",
+        family="broken_standin",
+        source="tests",
+        mask_kind="alpha",
+        licence="none",
+        url="https://example.invalid",
+        default=True,
+    )
+    monkeypatch.setattr(registry, "REGISTRY", registry.REGISTRY + (spec,))
+
+
+def test_a_failing_model_does_not_hide_the_others(broken_model, astronaut_path):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert {box.label for box in at.sidebar.checkbox if box.value} == {
+        "MediaPipe Selfie",
+        "Broken Stand-in",
+    }
+    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+    assert not at.exception
+    assert [h.value for h in at.main.subheader] == ["MediaPipe Selfie", "Broken Stand-in"]
+    assert at.error[0].value == "Broken Stand-in failed: OSError: weights file is corrupt"
+    assert len(at.image) == 2  # MediaPipe's overlay and blur
+
+
+def test_unticking_every_model_disables_the_run(app):
+    app.sidebar.checkbox[0].uncheck().run()
+    assert next(b for b in app.button if b.label == RUN).disabled
+    assert "Tick at least one model" in app.info[0].value

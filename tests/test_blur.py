@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from blur import blur_background, mask_overlay
+from blur.composite import equivalent_sigma, feather
+
+GREEN = np.array([0, 255, 0])
+
+
+def disc_alpha(h: int, w: int, radius: int, soft_px: float = 0.0) -> np.ndarray:
+    yy, xx = np.mgrid[:h, :w]
+    dist = np.hypot(yy - h / 2, xx - w / 2)
+    if soft_px == 0:
+        return (dist <= radius).astype(np.float32)
+    return np.clip((radius - dist) / soft_px + 0.5, 0, 1).astype(np.float32)
+
+
+def textured(h: int, w: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def smooth_plate(h: int, w: int) -> np.ndarray:
+    """A background with broad colour variation, like an out-of-focus room."""
+    yy, xx = np.mgrid[:h, :w].astype(np.float32)
+    r = 120 + 80 * np.cos(xx / w * 2.5)
+    g = 90 + 60 * np.sin(yy / h * 3.0)
+    b = 60 + 50 * np.cos((xx + yy) / (h + w) * 4.0)
+    return np.clip(np.dstack([r, g, b]), 0, 255).astype(np.uint8)
+
+
+def test_overlay_tints_subject_half_green_and_outlines_it():
+    image = np.full((120, 160, 3), 100, np.uint8)
+    alpha = disc_alpha(120, 160, 30)
+    out = mask_overlay(image, alpha)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    assert tuple(out[60, 80]) == (50, 178, 50)  # (100 + green) / 2, rounded
+    assert tuple(out[5, 5]) == (100, 100, 100)  # far background untouched
+    edge = out[60, 80 + 30]  # on the contour
+    assert tuple(edge) == (0, 255, 0)
+
+
+def test_overlay_closes_pinholes_and_ignores_low_alpha():
+    image = np.full((100, 100, 3), 200, np.uint8)
+    alpha = disc_alpha(100, 100, 30)
+    alpha[50, 50] = 0.0  # a one-pixel hole inside the subject
+    alpha[5:15, 5:15] = 0.4  # below the 0.5 threshold
+    out = mask_overlay(image, alpha)
+    assert tuple(out[50, 50]) == tuple(out[50, 52])
+    assert tuple(out[10, 10]) == (200, 200, 200)
+
+
+@pytest.mark.parametrize("soft", [True, False])
+def test_blur_keeps_subject_pixels_and_shape(soft):
+    image = textured(90, 130)
+    alpha = disc_alpha(90, 130, 25, soft_px=0 if not soft else 6)
+    out = blur_background(image, alpha, 31, soft=soft)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    subject = alpha == 1.0
+    assert subject.sum() > 500
+    assert np.array_equal(out[subject], image[subject])
+
+
+def test_background_is_measurably_blurred():
+    image = textured(200, 200)
+    alpha = disc_alpha(200, 200, 40)
+    out = blur_background(image, alpha, 51)
+    background = (alpha == 0)[..., None].repeat(3, axis=2)
+    sharp = cv2.Laplacian(image, cv2.CV_32F)[background].std()
+    blurred = cv2.Laplacian(out, cv2.CV_32F)[background].std()
+    assert blurred < sharp / 20
+
+
+def test_stronger_blur_is_smoother():
+    image = textured(160, 160)
+    alpha = disc_alpha(160, 160, 30)
+    weak = blur_background(image, alpha, 5)
+    strong = blur_background(image, alpha, 101)
+    background = alpha == 0
+    assert strong[background].std() < weak[background].std()
+
+
+@pytest.mark.parametrize("strength", [3, 4, 100, 257])
+def test_strength_must_be_an_odd_size_in_range(strength):
+    image = textured(40, 40)
+    with pytest.raises(ValueError, match="strength"):
+        blur_background(image, np.zeros((40, 40), np.float32), strength)
+
+
+def test_mismatched_alpha_is_refused():
+    with pytest.raises(ValueError, match="alpha shape"):
+        mask_overlay(textured(40, 40), np.zeros((40, 41), np.float32))
+
+
+def test_equivalent_sigma_looks_like_three_passes():
+    impulse = np.zeros((401, 401), np.float32)
+    impulse[200, 200] = 1000.0
+    k = 41
+    three = impulse
+    for _ in range(3):
+        three = cv2.GaussianBlur(three, (k, k), 0)
+    one = cv2.GaussianBlur(impulse, (0, 0), equivalent_sigma(k))
+    assert np.abs(three - one).max() < 0.02 * three.max()
+
+
+def test_feather_softens_outwards_only():
+    alpha = disc_alpha(100, 100, 30)
+    soft = feather(alpha)
+    assert np.all(soft >= alpha)
+    assert np.all(soft[alpha == 1] == 1)
+    just_outside = soft[50, 50 + 32]
+    assert 0.0 < just_outside < 1.0
+    assert soft[2, 2] < 1e-3
+
+
+def test_no_halo_of_subject_colour_around_the_subject():
+    """Subject over a known clean plate: near the subject the result matches the blurred plate."""
+    h, w, strength = 240, 320, 61
+    plate = smooth_plate(h, w)
+    alpha = disc_alpha(h, w, 60, soft_px=4)
+    subject = np.zeros_like(plate)
+    subject[:] = (230, 20, 200)  # a colour found nowhere in the plate
+    a = alpha[..., None]
+    photo = np.rint(subject * a + plate * (1 - a)).astype(np.uint8)
+
+    sigma = equivalent_sigma(strength)
+    ideal = cv2.GaussianBlur(plate, (0, 0), sigma, borderType=cv2.BORDER_REFLECT_101)
+    yy, xx = np.mgrid[:h, :w]
+    dist = np.hypot(yy - h / 2, xx - w / 2)
+    band = (alpha == 0) & (dist < 60 + 30)  # 30 px around the subject
+
+    def band_error(result: np.ndarray) -> float:
+        return float(np.abs(result.astype(np.float32) - ideal)[band].mean())
+
+    ours = band_error(blur_background(photo, alpha, strength))
+    naive_blur = cv2.GaussianBlur(photo, (0, 0), sigma, borderType=cv2.BORDER_REFLECT_101)
+    naive = band_error(np.rint(photo * a + naive_blur * (1 - a)).astype(np.uint8))
+    assert ours < 3.0
+    assert naive > 10.0
+    assert naive > 5 * ours

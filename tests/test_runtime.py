@@ -1,0 +1,140 @@
+"""Loading, caching and failure handling, shared by every model family."""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from models import registry, runtime
+from models.errors import ModelUnavailable, describe_failure
+from models.registry import ModelSpec
+
+
+class CountingSegmenter:
+    """Stand-in that tests the loading plumbing, not a model: it returns a fixed square."""
+
+    instances = 0
+
+    def __init__(self, device: str) -> None:
+        CountingSegmenter.instances += 1
+        self.device = device
+        self.closed = False
+
+    def predict(self, image: Image.Image) -> np.ndarray:
+        w, h = image.size
+        alpha = np.zeros((h // 2, w // 2), np.float32)  # half size: the runtime must resize
+        alpha[h // 8 : 3 * h // 8, w // 8 : 3 * w // 8] = 1.0
+        return alpha
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture
+def standin_family(monkeypatch):
+    """Registers models.standin_family as an adapter module and a spec that uses it."""
+    module = types.ModuleType("models.standin_family")
+    module.build = lambda spec, device: CountingSegmenter(device)
+    monkeypatch.setitem(sys.modules, "models.standin_family", module)
+    spec = ModelSpec(
+        key="standin",
+        label="Stand-in",
+        family="standin_family",
+        source="tests",
+        mask_kind="alpha",
+        licence="none",
+        url="https://example.invalid",
+        devices=("cuda", "cpu"),
+    )
+    monkeypatch.setattr(registry, "REGISTRY", registry.REGISTRY + (spec,))
+    CountingSegmenter.instances = 0
+    yield module
+    runtime.unload("standin")
+
+
+def test_registry_entries_are_complete_and_unique():
+    keys = [spec.key for spec in registry.REGISTRY]
+    assert len(keys) == len(set(keys))
+    for spec in registry.REGISTRY:
+        assert spec.mask_kind in ("alpha", "binary")
+        assert spec.label and spec.source and spec.licence and spec.url.startswith("https://")
+        assert "cpu" in spec.devices
+    assert [s.key for s in registry.REGISTRY if s.default] == ["mediapipe_selfie"]
+    assert registry.get_spec("mediapipe_selfie").offline
+
+
+def test_unknown_key_lists_known_ones():
+    with pytest.raises(KeyError, match="mediapipe_selfie"):
+        registry.get_spec("nope")
+
+
+def test_model_is_loaded_once_per_device(standin_family):
+    spec = registry.get_spec("standin")
+    first, load_s = runtime.get_segmenter(spec, "cpu")
+    again, again_s = runtime.get_segmenter(spec, "cpu")
+    assert first is again and again_s == 0.0 and load_s >= 0.0
+    assert CountingSegmenter.instances == 1
+
+
+def test_switching_device_frees_the_old_copy(standin_family):
+    spec = registry.get_spec("standin")
+    on_cuda, _ = runtime.get_segmenter(spec, "cuda")
+    on_cpu, _ = runtime.get_segmenter(spec, "cpu")
+    assert on_cuda.closed and not on_cpu.closed
+    assert ("standin", "cuda") not in runtime.loaded_models()
+    assert ("standin", "cpu") in runtime.loaded_models()
+
+
+def test_run_model_returns_alpha_at_photo_size(standin_family):
+    result = runtime.run_model("standin", Image.new("RGB", (101, 67)), "cpu")
+    assert result.ok
+    assert result.alpha.dtype == np.float32 and result.alpha.shape == (67, 101)
+    assert result.found_subject
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (MemoryError(), "ran out of memory. Choose CPU"),
+        (RuntimeError("CUDA out of memory. Tried to allocate 2 GiB"), "ran out of memory"),
+        (ModelUnavailable("Stand-in is offline: run X"), "Stand-in is offline: run X"),
+        (ValueError("bad shape\nlong traceback detail"), "Stand-in failed: ValueError: bad shape"),
+    ],
+)
+def test_failure_becomes_a_message_not_an_exception(standin_family, error, expected):
+    def broken(image):
+        raise error
+
+    standin_family.build = lambda spec, device: types.SimpleNamespace(predict=broken)
+    result = runtime.run_model("standin", Image.new("RGB", (32, 32)), "cpu")
+    assert not result.ok and result.alpha is None
+    assert expected in result.error
+    assert "Traceback" not in result.error and "long traceback detail" not in result.error
+
+
+def test_failure_to_load_is_reported_and_not_cached(standin_family):
+    def fail(spec, device):
+        raise OSError("weights missing")
+
+    standin_family.build = fail
+    result = runtime.run_model("standin", Image.new("RGB", (32, 32)), "cpu")
+    assert result.error == "Stand-in failed: OSError: weights missing"
+    assert ("standin", "cpu") not in runtime.loaded_models()
+
+
+def test_as_alpha_enforces_the_contract():
+    raw = np.array([[-0.5, 0.5], [np.nan, 2.0]], dtype=np.float64)
+    alpha = runtime.as_alpha(raw, (4, 6))
+    assert alpha.dtype == np.float32 and alpha.shape == (6, 4)
+    assert alpha.min() >= 0.0 and alpha.max() <= 1.0
+    with pytest.raises(ValueError, match="HxW"):
+        runtime.as_alpha(np.zeros((2, 3, 4)), (3, 2))
+
+
+def test_describe_failure_of_empty_message():
+    spec = registry.get_spec("mediapipe_selfie")
+    assert describe_failure(spec, KeyError()) == "MediaPipe Selfie failed: KeyError"
