@@ -11,12 +11,14 @@ from models import ModelResult, ModelSpec
 from photo import Photo, PhotoError, decode_photo
 
 RUN_LABEL = "Run Segmentation and Blurring"
+COLUMNS_PER_ROW = 4
+MIN_COLUMNS = 3  # so one or two models do not stretch their images across the page
 
 st.set_page_config(page_title="Portrait Blur Arena", layout="wide")
 st.title("Portrait Background Blur — Model Comparison")
 
 
-def sidebar() -> tuple[str, list[ModelSpec]]:
+def sidebar() -> tuple[str, list[ModelSpec], int]:
     with st.sidebar:
         st.header("Settings")
         choice = st.selectbox("Compute device", models.device_options())
@@ -31,7 +33,17 @@ def sidebar() -> tuple[str, list[ModelSpec]]:
                 help=f"{spec.source} · {spec.mask_kind} mask · {spec.licence}",
             )
         ]
-    return models.resolve_device(choice), chosen
+        st.subheader("Background blur")
+        strength = st.slider(
+            "Blur Strength",
+            min_value=blur.MIN_STRENGTH,
+            max_value=blur.MAX_STRENGTH,
+            value=blur.DEFAULT_STRENGTH,
+            step=2,
+            help="Gaussian kernel size in pixels at full resolution. Moving it re-blurs "
+            "the results without running any model again.",
+        )
+    return models.resolve_device(choice), chosen, strength
 
 
 def run_models(photo: Photo, specs: list[ModelSpec], device: str) -> list[ModelResult]:
@@ -57,29 +69,38 @@ def timing_caption(result: ModelResult) -> str:
     return caption
 
 
-def show_masks(rgb: np.ndarray, results: list[ModelResult]) -> None:
-    for column, result in zip(st.columns(len(results)), results):
-        with column:
-            st.subheader(result.spec.label)
-            if not result.ok:
-                st.error(result.error)
-            elif not result.found_subject:
-                st.caption(timing_caption(result))
-                st.warning("No humans detected.")
-            else:
-                st.caption(timing_caption(result))
-                st.image(blur.mask_overlay(rgb, result.alpha), width="stretch")
+def show_mask(result: ModelResult, rgb: np.ndarray) -> None:
+    st.subheader(result.spec.label)
+    if not result.ok:
+        st.error(result.error)
+        return
+    st.caption(timing_caption(result))
+    if result.found_subject:
+        st.image(blur.mask_overlay(rgb, result.alpha), width="stretch")
+    else:
+        st.warning("No humans detected.")
 
 
-def show_blurs(rgb: np.ndarray, results: list[ModelResult], strength: int) -> None:
-    for column, result in zip(st.columns(len(results)), results):
-        with column:
-            if result.ok and result.found_subject:
-                soft = result.spec.mask_kind == "alpha"
-                st.image(blur.blur_background(rgb, result.alpha, strength, soft=soft), width="stretch")
+def show_blur(result: ModelResult, rgb: np.ndarray, strength: int) -> None:
+    if result.ok and result.found_subject:
+        soft = result.spec.mask_kind == "alpha"
+        st.image(blur.blur_background(rgb, result.alpha, strength, soft=soft), width="stretch")
 
 
-device, chosen = sidebar()
+def show_results(results: list[ModelResult], rgb: np.ndarray, strength: int) -> None:
+    """Per row of models: their mask overlays, then their blurred photos underneath."""
+    for first in range(0, len(results), COLUMNS_PER_ROW):
+        row = results[first : first + COLUMNS_PER_ROW]
+        slots = max(MIN_COLUMNS, min(COLUMNS_PER_ROW, len(results)))
+        for column, result in zip(st.columns(slots), row):
+            with column:
+                show_mask(result, rgb)
+        for column, result in zip(st.columns(slots), row):
+            with column:
+                show_blur(result, rgb, strength)
+
+
+device, chosen, strength = sidebar()
 uploaded = st.file_uploader("Upload a portrait", type=["jpg", "jpeg", "png", "webp"])
 clicked = st.button(RUN_LABEL, type="primary", disabled=uploaded is None or not chosen)
 if not chosen:
@@ -108,14 +129,6 @@ if uploaded is not None:
 
     shown = [cache[keys[spec.key]] for spec in chosen if keys[spec.key] in cache]
     if shown:
-        rgb = np.asarray(photo.image)
-        show_masks(rgb, shown)
-        strength = st.slider(
-            "Blur Strength",
-            min_value=blur.MIN_STRENGTH,
-            max_value=blur.MAX_STRENGTH,
-            value=blur.DEFAULT_STRENGTH,
-            step=2,
-            help="Gaussian kernel size in pixels at full resolution.",
-        )
-        show_blurs(rgb, shown, strength)
+        show_results(shown, np.asarray(photo.image), strength)
+    else:
+        st.image(photo.image, caption=f"{photo.image.width}x{photo.image.height}", width=320)

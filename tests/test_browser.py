@@ -1,0 +1,137 @@
+"""The real app in a real browser: `streamlit run app.py` driven by Debian's Chromium.
+
+Set UPDATE_SCREENSHOTS=1 to refresh the README's screenshot in docs/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import DATA, ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+OUTPUT = ROOT / "tests" / "output"
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed (apt-get install -y chromium; .ci/run does it)",
+)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+LOADED_RESULT_IMAGES = """() => {
+    const images = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"] img')];
+    return images.filter(img => img.complete && img.naturalWidth > 0).map(img => img.src);
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not answer at {url} within {timeout:.0f} s")
+
+
+@pytest.fixture(scope="module")
+def server_url():
+    port = free_port()
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.port", str(port),
+        "--server.address", "127.0.0.1",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    OUTPUT.mkdir(parents=True, exist_ok=True)
+    log = open(OUTPUT / "streamlit.log", "w")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def page(server_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page.goto(server_url)
+        yield page
+        browser.close()
+
+
+def test_upload_run_and_see_loaded_results(page):
+    failed = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+
+    page.get_by_text("Portrait Background Blur — Model Comparison").wait_for(timeout=60_000)
+    page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
+    run = page.get_by_role("button", name="Run Segmentation and Blurring")
+    run.wait_for()
+    page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
+    run.click()
+
+    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=120_000)
+    assert page.get_by_text("Inference:").first.is_visible()
+    assert page.locator('[data-testid="stException"]').count() == 0
+    first_blur = page.evaluate(LOADED_RESULT_IMAGES)[1]
+
+    slider = page.get_by_role("slider")
+    slider.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        f"src => {{ const s = ({LOADED_RESULT_IMAGES})(); return s.length >= 2 && s[1] !== src; }}",
+        arg=first_blur,
+        timeout=60_000,
+    )
+    page.wait_for_timeout(500)
+    assert not failed, f"requests failed: {failed}"
+
+    screenshot = OUTPUT / "browser.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    if os.environ.get("UPDATE_SCREENSHOTS"):
+        shutil.copy(screenshot, ROOT / "docs" / "screenshot.png")
