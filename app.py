@@ -92,10 +92,10 @@ def show_results(results: list[ModelResult], rgb: np.ndarray, strength: int) -> 
     for first in range(0, len(results), COLUMNS_PER_ROW):
         row = results[first : first + COLUMNS_PER_ROW]
         slots = max(MIN_COLUMNS, min(COLUMNS_PER_ROW, len(results)))
-        for column, result in zip(st.columns(slots), row):
+        for column, result in zip(st.columns(slots), row, strict=False):
             with column:
                 show_mask(result, rgb)
-        for column, result in zip(st.columns(slots), row):
+        for column, result in zip(st.columns(slots), row, strict=False):
             with column:
                 show_blur(result, rgb, strength)
 

@@ -43,7 +43,9 @@ def decode_photo(data: bytes, name: str) -> Photo:
             f"{name}: not an image this app can read (JPEG, PNG or WebP expected)."
         ) from None
     except Image.DecompressionBombError as error:
-        raise PhotoError(f"{name}: refused, the image is too large to decode safely ({error}).") from None
+        raise PhotoError(
+            f"{name}: refused, the image is too large to decode safely ({error})."
+        ) from None
     except (OSError, SyntaxError, ValueError) as error:
         raise PhotoError(f"{name}: the image is damaged or incomplete ({error}).") from None
 

@@ -81,7 +81,7 @@ def background_plate(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
         size = (max(1, round(w * scale)), max(1, round(h * scale)))
         small = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
         # Any trace of the hole marks the small pixel, so no subject colour survives.
-        small_hole = (cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0)
+        small_hole = cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0
         filled = cv2.inpaint(small, small_hole.astype(np.uint8), INPAINT_RADIUS, cv2.INPAINT_TELEA)
         filled = cv2.resize(filled, (w, h), interpolation=cv2.INTER_LINEAR)
     else:

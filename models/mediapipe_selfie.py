@@ -27,8 +27,8 @@ def _allow_protobuf5() -> None:
     from google.protobuf import message_factory
 
     if not hasattr(message_factory.MessageFactory, "GetPrototype"):
-        message_factory.MessageFactory.GetPrototype = (
-            lambda self, descriptor: message_factory.GetMessageClass(descriptor)
+        message_factory.MessageFactory.GetPrototype = lambda self, descriptor: (
+            message_factory.GetMessageClass(descriptor)
         )
 
 

@@ -51,6 +51,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
     ),
 )
 
+
 def get_spec(key: str) -> ModelSpec:
     for spec in REGISTRY:
         if spec.key == key:

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import io
 import re
-import sys
-import types
 
-import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from models import mediapipe_selfie, registry
-from models.registry import ModelSpec
+from models import mediapipe_selfie
 from tests.conftest import ROOT
 
 RUN = "Run Segmentation and Blurring"
@@ -104,26 +100,11 @@ def test_unreadable_upload_shows_a_message(app):
 
 
 @pytest.fixture
-def broken_model(monkeypatch):
-    """A stand-in whose load fails, to test the UI plumbing of errors, not a model."""
-    module = types.ModuleType("models.broken_standin")
-
+def broken_model(add_standin_model):
     def build(spec, device):
         raise OSError("weights file is corrupt")
 
-    module.build = build
-    monkeypatch.setitem(sys.modules, "models.broken_standin", module)
-    spec = ModelSpec(
-        key="broken",
-        label="Broken Stand-in",
-        family="broken_standin",
-        source="tests",
-        mask_kind="alpha",
-        licence="none",
-        url="https://example.invalid",
-        default=True,
-    )
-    monkeypatch.setattr(registry, "REGISTRY", registry.REGISTRY + (spec,))
+    add_standin_model("broken", "Broken Stand-in", build, default=True)
 
 
 def test_a_failing_model_does_not_hide_the_others(broken_model, astronaut_path):

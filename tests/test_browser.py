@@ -37,7 +37,8 @@ CHROMIUM_ARGS = [
 ]
 
 LOADED_RESULT_IMAGES = """() => {
-    const images = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stImage"] img')];
+    const selector = '[data-testid="stMain"] [data-testid="stImage"] img';
+    const images = [...document.querySelectorAll(selector)];
     return images.filter(img => img.complete && img.naturalWidth > 0).map(img => img.src);
 }"""
 
@@ -74,19 +75,18 @@ def server_url():
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    log = open(OUTPUT / "streamlit.log", "w")
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, server)
-        yield url
-    finally:
-        server.terminate()
+    with open(OUTPUT / "streamlit.log", "w") as log:
+        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+            wait_healthy(url, server)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ def test_model_file_ships_inside_the_wheel():
 def test_portrait_centre_is_foreground_and_top_corners_background(segmenter, astronaut):
     alpha = segmenter.predict(astronaut)
     assert alpha.dtype == np.float32 and alpha.shape == (512, 512)
-    assert 0.0 <= alpha.min() and alpha.max() <= 1.0
+    assert alpha.min() >= 0.0 and alpha.max() <= 1.0
     assert alpha[224:288, 224:288].mean() > 0.9  # chest and face
     assert alpha[100:200, 180:260].mean() > 0.9  # face
     # The suit fills the bottom corners; the top corners show the flag and the wall.

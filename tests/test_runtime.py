@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 
 import numpy as np
@@ -11,7 +10,6 @@ from PIL import Image
 
 from models import registry, runtime
 from models.errors import ModelUnavailable, describe_failure
-from models.registry import ModelSpec
 
 
 class CountingSegmenter:
@@ -35,25 +33,15 @@ class CountingSegmenter:
 
 
 @pytest.fixture
-def standin_family(monkeypatch):
-    """Registers models.standin_family as an adapter module and a spec that uses it."""
-    module = types.ModuleType("models.standin_family")
-    module.build = lambda spec, device: CountingSegmenter(device)
-    monkeypatch.setitem(sys.modules, "models.standin_family", module)
-    spec = ModelSpec(
-        key="standin",
-        label="Stand-in",
-        family="standin_family",
-        source="tests",
-        mask_kind="alpha",
-        licence="none",
-        url="https://example.invalid",
+def standin_family(add_standin_model):
+    CountingSegmenter.instances = 0
+    module, _ = add_standin_model(
+        "standin",
+        "Stand-in",
+        lambda spec, device: CountingSegmenter(device),
         devices=("cuda", "cpu"),
     )
-    monkeypatch.setattr(registry, "REGISTRY", registry.REGISTRY + (spec,))
-    CountingSegmenter.instances = 0
-    yield module
-    runtime.unload("standin")
+    return module
 
 
 def test_registry_entries_are_complete_and_unique():
