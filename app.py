@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+
 import numpy as np
 import streamlit as st
 
@@ -12,6 +15,7 @@ from photo import Photo, PhotoError, decode_photo
 
 RUN_LABEL = "Run Segmentation and Blurring"
 COLUMNS_PER_ROW = 4
+POLL_SECONDS = 0.25
 MIN_COLUMNS = 3  # so one or two models do not stretch their images across the page
 
 st.set_page_config(page_title="Portrait Blur Arena", layout="wide")
@@ -46,18 +50,40 @@ def sidebar() -> tuple[str, list[ModelSpec], int]:
     return models.resolve_device(choice), chosen, strength
 
 
+def progress_text(stage: str, spec: ModelSpec, index: int, count: int) -> str:
+    downloads = [d for d in models.active_downloads() if d.label == spec.label]
+    if stage == "load" and downloads:
+        d = downloads[0]
+        return (
+            f"Downloading {spec.label} ({index + 1}/{count}): "
+            f"{d.done_bytes / 1e6:,.0f} / {d.total_bytes / 1e6:,.0f} MB…"
+        )
+    verb = "Loading" if stage == "load" else "Running"
+    return f"{verb} {spec.label} ({index + 1}/{count})…"
+
+
 def run_models(photo: Photo, specs: list[ModelSpec], device: str) -> list[ModelResult]:
-    steps = 2 * len(specs)
+    """Run each model in a worker thread while this one keeps the progress bar current."""
     progress = st.progress(0.0, text="Starting…")
     results = []
-    for index, spec in enumerate(specs):
-
-        def on_stage(stage: str, index: int = index, spec: ModelSpec = spec) -> None:
-            done = 2 * index + (stage == "run")
-            verb = "Loading" if stage == "load" else "Running"
-            progress.progress(done / steps, text=f"{verb} {spec.label} ({index + 1}/{len(specs)})…")
-
-        results.append(models.run_model(spec.key, photo.image, device, on_stage=on_stage))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        for index, spec in enumerate(specs):
+            stage = {"now": "load"}
+            job = pool.submit(
+                models.run_model,
+                spec.key,
+                photo.image,
+                device,
+                on_stage=lambda s, stage=stage: stage.update(now=s),
+            )
+            while True:
+                done = (index + (stage["now"] == "run") * 0.5) / len(specs)
+                progress.progress(done, text=progress_text(stage["now"], spec, index, len(specs)))
+                try:
+                    results.append(job.result(timeout=POLL_SECONDS))
+                    break
+                except FutureTimeout:
+                    continue
     progress.empty()
     return results
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from huggingface_hub import errors as hub_errors
+
 from models.registry import ModelSpec
 
 
@@ -9,15 +13,73 @@ class ModelUnavailable(RuntimeError):
     """A model cannot be loaded here, with a message that tells the user what to do."""
 
 
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        yield error
+        error = error.__cause__ or error.__context__
+
+
+def _is_offline(error: BaseException) -> bool:
+    if isinstance(error, hub_errors.LocalEntryNotFoundError | hub_errors.OfflineModeIsEnabled):
+        return True
+    name = type(error).__name__
+    return name in {"ConnectError", "ConnectTimeout", "ConnectionError", "NameResolutionError"}
+
+
+def _is_out_of_memory(error: BaseException) -> bool:
+    return isinstance(error, MemoryError) or "out of memory" in str(error).lower()
+
+
+def _is_denied(spec: ModelSpec, error: BaseException) -> bool:
+    if isinstance(error, hub_errors.GatedRepoError):
+        return True
+    if spec.gated and isinstance(error, hub_errors.RepositoryNotFoundError):
+        return True  # without a token the Hub hides a gated repo
+    response = getattr(error, "response", None)
+    return isinstance(error, hub_errors.HfHubHTTPError) and getattr(
+        response, "status_code", None
+    ) in (401, 403)
+
+
+def offline_message(spec: ModelSpec, cache: str) -> str:
+    return (
+        f"{spec.label} is not downloaded yet and the Hugging Face Hub cannot be reached "
+        f"(offline). Its files come from {spec.repo} and are cached in {cache}. With internet, "
+        f"run `uv run python -m models --check {spec.key}` once (about {spec.download_mb} MB), "
+        "then it works offline."
+    )
+
+
+def gated_message(spec: ModelSpec) -> str:
+    return (
+        f"{spec.label} is gated on the Hugging Face Hub: accept its licence at {spec.url} "
+        "while logged in, then set HF_TOKEN to a token of that account (or run "
+        "`uv run hf auth login`) and restart the app."
+    )
+
+
+def out_of_memory_message(spec: ModelSpec) -> str:
+    return (
+        f"{spec.label} ran out of memory. Choose CPU as the compute device, "
+        "tick fewer models, or use a smaller photo."
+    )
+
+
 def describe_failure(spec: ModelSpec, error: BaseException) -> str:
-    """One clear line (or two) for the model's column; never a traceback."""
-    if isinstance(error, ModelUnavailable):
-        return str(error)
-    if isinstance(error, MemoryError) or "out of memory" in str(error).lower():
-        return (
-            f"{spec.label} ran out of memory. Choose CPU as the compute device, "
-            "tick fewer models, or use a smaller photo."
-        )
+    """One clear line for the model's column; never a traceback."""
+    from models.hub import cache_dir
+
+    for cause in _chain(error):
+        if isinstance(cause, ModelUnavailable):
+            return str(cause)
+        if _is_denied(spec, cause):
+            return gated_message(spec)
+        if _is_offline(cause) and spec.repo:
+            return offline_message(spec, str(cache_dir()))
+        if _is_out_of_memory(cause):
+            return out_of_memory_message(spec)
     summary = str(error).strip().splitlines()[0] if str(error).strip() else ""
     name = type(error).__name__
     return f"{spec.label} failed: {name}: {summary}" if summary else f"{spec.label} failed: {name}"

@@ -1,6 +1,7 @@
 """The models the arena can compare: one entry of plain data per model.
 
 Adapters (one module per family) read these specs; the UI only iterates over them.
+Adding a BiRefNet variant is one more entry here.
 """
 
 from __future__ import annotations
@@ -15,25 +16,60 @@ MaskKind = Literal["alpha", "binary"]
 class ModelSpec:
     key: str
     label: str
-    family: str  # adapter module in models/, e.g. "mediapipe_selfie"
-    source: str  # Hugging Face repo id, or the package that ships the weights
+    family: str  # adapter module in models/, e.g. "birefnet"
     mask_kind: MaskKind  # "binary" masks get their edge feathered before compositing
     licence: str
     url: str  # model card, linked from messages
-    # Input policy: None runs the photo as is (the adapter or the model scales it),
-    # (w, h) resizes to that size, size_multiple pads/rounds each side up to it.
+    repo: str | None = None  # Hugging Face repo the weights (and remote code) come from
+    package: str | None = None  # PyPI package that runs the model or ships its weights
+    revision: str | None = None  # pinned Hub revision (commit) of ``repo``; None = main
+    filename: str | None = None  # single weights file inside ``repo``, for families that need one
+    # Input policy: None runs the photo as is (the adapter or the model scales it);
+    # (w, h) resizes to that size; size_multiple rounds each side up to a multiple of it,
+    # after scaling the photo down so its longer side is at most max_side.
     input_size: tuple[int, int] | None = None
     size_multiple: int | None = None
-    revision: str | None = None  # pinned Hub revision for remote code, when set
-    filename: str | None = None  # single weights file inside the repo, when the family needs it
+    max_side: int | None = None
+    half_on_cuda: bool = True  # fp16 on CUDA; matting keeps float32 for fine alpha
+    gated: bool = False  # the Hub asks for a token and an accepted licence
     download_mb: int = 0  # approximate first-use download; 0 = ships with a package
     devices: tuple[str, ...] = ("cuda", "mps", "cpu")  # where the model can run
     default: bool = False  # ticked in the sidebar on first visit
-    note: str = ""
+
+    @property
+    def source(self) -> str:
+        if self.repo and self.package:
+            return f"{self.package} (PyPI), weights from HF {self.repo}"
+        if self.repo:
+            return f"HF {self.repo}"
+        return f"{self.package} (PyPI)"
 
     @property
     def offline(self) -> bool:
         return self.download_mb == 0
+
+    @property
+    def input_policy(self) -> str:
+        if self.input_size:
+            return f"{self.input_size[0]}x{self.input_size[1]}"
+        if self.size_multiple:
+            cap = f", longer side at most {self.max_side}" if self.max_side else ""
+            return f"own size rounded up to a multiple of {self.size_multiple}{cap}"
+        return "as is"
+
+
+def _birefnet(key: str, label: str, repo: str, **fields) -> ModelSpec:
+    return ModelSpec(
+        key=key,
+        label=label,
+        family="birefnet",
+        mask_kind="alpha",
+        licence="MIT",
+        url=f"https://huggingface.co/{repo}",
+        repo=repo,
+        download_mb=890,
+        **{"input_size": (1024, 1024), **fields},
+    )
 
 
 REGISTRY: tuple[ModelSpec, ...] = (
@@ -41,13 +77,88 @@ REGISTRY: tuple[ModelSpec, ...] = (
         key="mediapipe_selfie",
         label="MediaPipe Selfie",
         family="mediapipe_selfie",
-        source="mediapipe (model file inside the wheel)",
         mask_kind="alpha",
         licence="Apache-2.0",
         url="https://ai.google.dev/edge/mediapipe/solutions/vision/image_segmenter",
+        package="mediapipe",
         devices=("cpu",),
         default=True,
-        note="256x256 general model; runs on the CPU through MediaPipe's own graph.",
+    ),
+    ModelSpec(
+        key="sam3",
+        label="SAM3",
+        family="sam3",
+        mask_kind="binary",
+        licence="SAM License (Meta)",
+        url="https://huggingface.co/1038lab/sam3",
+        repo="1038lab/sam3",
+        package="ultralytics",
+        filename="sam3.pt",
+        download_mb=3450,
+    ),
+    _birefnet("birefnet_portrait", "BiRefNet Portrait", "ZhengPeng7/BiRefNet-portrait"),
+    _birefnet(
+        "birefnet_matting", "BiRefNet Matting", "ZhengPeng7/BiRefNet-matting", half_on_cuda=False
+    ),
+    _birefnet(
+        "birefnet_hr_matting",
+        "BiRefNet HR Matting",
+        "ZhengPeng7/BiRefNet_HR-matting",
+        input_size=(2048, 2048),
+        half_on_cuda=False,
+    ),
+    _birefnet(
+        "birefnet_dynamic",
+        "BiRefNet Dynamic",
+        "ZhengPeng7/BiRefNet_dynamic",
+        input_size=None,
+        size_multiple=64,
+        max_side=2048,
+    ),
+    _birefnet(
+        "birefnet_dynamic_matting",
+        "BiRefNet Dyn Matting",
+        "ZhengPeng7/BiRefNet_dynamic-matting",
+        input_size=None,
+        size_multiple=64,
+        max_side=2048,
+        half_on_cuda=False,
+    ),
+    ModelSpec(
+        key="rmbg2",
+        label="RMBG 2.0",
+        family="birefnet",
+        mask_kind="alpha",
+        licence="CC BY-NC 4.0 (non-commercial)",
+        url="https://huggingface.co/briaai/RMBG-2.0",
+        repo="briaai/RMBG-2.0",
+        input_size=(1024, 1024),
+        gated=True,
+        download_mb=890,
+    ),
+    ModelSpec(
+        key="ben2",
+        label="BEN2",
+        family="ben2",
+        mask_kind="alpha",
+        licence="MIT",
+        url="https://huggingface.co/PramaLLC/BEN2",
+        repo="PramaLLC/BEN2",
+        filename="BEN2_Base.pth",
+        input_size=(1024, 1024),
+        download_mb=1100,
+    ),
+    ModelSpec(
+        key="withoutbg_focus",
+        label="withoutBG Focus",
+        family="withoutbg_focus",
+        mask_kind="alpha",
+        licence="Apache-2.0",
+        url="https://huggingface.co/withoutbg/withoutbg-openweights-onnx",
+        repo="withoutbg/withoutbg-openweights-onnx",
+        package="withoutbg",
+        download_mb=400,
+        devices=("cpu",),
     ),
 )
 

@@ -47,7 +47,7 @@ def add_standin_model(monkeypatch):
         module.build = build
         monkeypatch.setitem(sys.modules, module.__name__, module)
         fields = dict(
-            source="tests", mask_kind="alpha", licence="none", url="https://example.invalid"
+            package="tests", mask_kind="alpha", licence="none", url="https://example.invalid"
         )
         spec = ModelSpec(key=key, label=label, family=family, **{**fields, **spec_fields})
         monkeypatch.setattr(registry, "REGISTRY", registry.REGISTRY + (spec,))

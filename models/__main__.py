@@ -1,0 +1,76 @@
+"""`python -m models`: the registry as a table; `--check KEY` downloads and runs one model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from PIL import Image
+
+from models import devices
+from models.registry import REGISTRY, get_spec
+from models.runtime import run_model
+
+SAMPLE_PHOTO = Path(__file__).parent / "assets" / "portrait.jpg"
+COLUMNS = ("key", "label", "source", "mask", "licence", "download")
+
+
+def registry_rows() -> list[tuple[str, ...]]:
+    return [
+        (
+            spec.key,
+            spec.label,
+            spec.source,
+            spec.mask_kind,
+            spec.licence,
+            f"~{spec.download_mb} MB" if spec.download_mb else "none (in the wheel)",
+        )
+        for spec in REGISTRY
+    ]
+
+
+def format_table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in [COLUMNS, *rows]) for i in range(len(COLUMNS))]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [COLUMNS, *rows]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def check(key: str, device_choice: str) -> int:
+    spec = get_spec(key)
+    device = devices.resolve_device(device_choice)
+    photo = Image.open(SAMPLE_PHOTO).convert("RGB")
+    print(f"Checking {spec.label} ({spec.source}) on {devices.device_label(device)}…", flush=True)
+    result = run_model(key, photo, device)
+    if not result.ok:
+        print(result.error, file=sys.stderr)
+        return 1
+    foreground = float((result.alpha > 0.5).mean())
+    print(
+        f"{spec.label} on {devices.device_label(result.device)}: loaded in {result.load_s:.1f} s, "
+        f"inference {result.inference_s:.2f} s, foreground {foreground:.0%} of the photo"
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
+    parser.add_argument("--check", metavar="KEY", help="download (if needed) and run one model")
+    parser.add_argument("--device", default="Auto", help="Auto, CUDA, MPS or CPU (default Auto)")
+    args = parser.parse_args(argv)
+    if args.check:
+        try:
+            return check(args.check, args.device)
+        except (KeyError, ValueError) as error:
+            print(error.args[0] if error.args else error, file=sys.stderr)
+            return 2
+    print(format_table(registry_rows()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
