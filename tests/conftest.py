@@ -57,3 +57,46 @@ def add_standin_model(monkeypatch):
     yield add
     for key in added:
         runtime.unload(key)
+
+
+class HubCache:
+    """A Hugging Face cache folder laid out as huggingface_hub writes it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def add(self, repo: str, files: dict[str, bytes], revision: str | None = None) -> Path:
+        import hashlib
+
+        commit = revision or hashlib.sha1(repo.encode()).hexdigest()
+        repo_dir = self.root / f"models--{repo.replace('/', '--')}"
+        snapshot = repo_dir / "snapshots" / commit
+        snapshot.mkdir(parents=True)
+        (repo_dir / "refs").mkdir(exist_ok=True)
+        (repo_dir / "refs" / "main").write_text(commit)
+        for name, data in files.items():
+            (snapshot / name).write_bytes(data)
+        return snapshot
+
+
+@pytest.fixture
+def offline_hub(tmp_path, monkeypatch) -> HubCache:
+    """An empty Hub cache in tmp_path, with the Hub switched off (HF_HUB_OFFLINE=1)."""
+    from huggingface_hub import constants
+
+    cache = tmp_path / "hf-cache"
+    cache.mkdir()
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    return HubCache(cache)
+
+
+def red_subject_on_green(size: tuple[int, int]) -> Image.Image:
+    """A red rectangle (the "subject" of every stand-in) on a green background."""
+    w, h = size
+    image = np.zeros((h, w, 3), np.uint8)
+    image[..., 1] = 200
+    image[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4] = (220, 30, 30)
+    return Image.fromarray(image)

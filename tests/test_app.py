@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from models import mediapipe_selfie
+from models import mediapipe_selfie, registry
 from tests.conftest import ROOT
 
 RUN = "Run Segmentation and Blurring"
@@ -53,6 +53,8 @@ def test_first_screen(app):
     assert app.title[0].value == "Portrait Background Blur — Model Comparison"
     assert app.sidebar.selectbox[0].options[0] == "Auto"
     boxes = {box.label: box.value for box in app.sidebar.checkbox}
+    assert list(boxes) == [spec.label for spec in registry.REGISTRY]
+    assert len(boxes) == 10
     assert boxes["MediaPipe Selfie"] is True
     assert [label for label, ticked in boxes.items() if ticked] == ["MediaPipe Selfie"]
     button = next(b for b in app.button if b.label == RUN)
@@ -124,3 +126,32 @@ def test_unticking_every_model_disables_the_run(app):
     app.sidebar.checkbox[0].uncheck().run()
     assert next(b for b in app.button if b.label == RUN).disabled
     assert "Tick at least one model" in app.info[0].value
+
+
+def tick(at: AppTest, label: str) -> None:
+    next(box for box in at.sidebar.checkbox if box.label == label).check()
+
+
+def test_hub_models_side_by_side_and_offline_message(offline_hub, astronaut_path):
+    from models import runtime
+    from tests.standins.factory import birefnet_repo_files
+
+    offline_hub.add(registry.get_spec("birefnet_portrait").repo, birefnet_repo_files())
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    tick(at, "BiRefNet Portrait")  # stand-in weights: plumbing only
+    tick(at, "RMBG 2.0")  # not in the cache
+    at.run()
+    try:
+        at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+        assert not at.exception
+        assert [h.value for h in at.main.subheader] == [
+            "MediaPipe Selfie",
+            "BiRefNet Portrait",
+            "RMBG 2.0",
+        ]
+        assert len(at.image) == 4  # two models x (overlay, blur)
+        assert len(at.error) == 1
+        assert at.error[0].value.startswith("RMBG 2.0 is not downloaded yet")
+        assert "--check rmbg2" in at.error[0].value
+    finally:
+        runtime.unload("birefnet_portrait")

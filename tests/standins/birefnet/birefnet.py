@@ -1,0 +1,41 @@
+"""Stand-in with BiRefNet's remote-code interface: it tests loading plumbing, not quality.
+
+It keeps the traits of the real remote code that break loaders: the model swaps its
+transformers config for a plain object, never calls post_init, holds a non-persistent
+buffer computed in __init__ (like Swin's relative position index), needs sides that are
+multiples of 32, and returns a list of logit maps whose last one is the prediction.
+Its "segmentation" is red minus green, so tests can tell loaded weights from random ones.
+"""
+
+import torch
+from torch import nn
+from transformers import PreTrainedModel
+
+from .BiRefNet_config import BiRefNetConfig
+
+
+class Config:
+    def __init__(self) -> None:
+        self.batch_size = 1
+
+
+class BiRefNet(PreTrainedModel):
+    config_class = BiRefNetConfig
+
+    def __init__(self, bb_pretrained=True, config=BiRefNetConfig()):  # noqa: B008 - as upstream
+        super().__init__(config)
+        if config.bb_pretrained:
+            raise RuntimeError("stand-in: would download backbone weights")
+        self.config = Config()
+        self.head = nn.Conv2d(3, 1, kernel_size=1)
+        self.register_buffer("position_index", torch.arange(16).float(), persistent=False)
+        self.seen = []
+
+    def forward(self, x):
+        if x.shape[-1] % 32 or x.shape[-2] % 32:
+            raise ValueError(f"sides must be multiples of 32, got {tuple(x.shape[-2:])}")
+        if float(self.position_index.sum()) != 120.0:
+            raise RuntimeError("non-persistent buffer was not initialised")
+        self.seen.append((tuple(x.shape[-2:]), x.dtype))
+        logits = self.head(x)
+        return [logits * 0.5, logits]

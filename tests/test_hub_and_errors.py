@@ -1,0 +1,93 @@
+"""Downloads, progress and the one-message-per-cause rule, with the Hub mocked at its edge."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from huggingface_hub import errors as hub_errors
+
+from models import hub, registry, runtime
+from models.errors import describe_failure
+from tests.conftest import red_subject_on_green
+
+
+def http_error(kind: type, status: int, repo: str = "briaai/RMBG-2.0") -> Exception:
+    request = httpx.Request("GET", f"https://huggingface.co/{repo}/resolve/main/config.json")
+    return kind(f"{status} error", response=httpx.Response(status, request=request))
+
+
+@pytest.fixture
+def hub_raises(monkeypatch):
+    def make(error: Exception) -> None:
+        def fail(*args, **kwargs):
+            raise error
+
+        monkeypatch.setattr(hub, "snapshot_download", fail)
+        monkeypatch.setattr(hub, "hf_hub_download", fail)
+
+    return make
+
+
+def test_gated_repo_says_so_and_links_the_model_page(hub_raises):
+    hub_raises(http_error(hub_errors.GatedRepoError, 403))
+    result = runtime.run_model("rmbg2", red_subject_on_green((64, 64)), "cpu")
+    assert result.error.startswith("RMBG 2.0 is gated")
+    assert "https://huggingface.co/briaai/RMBG-2.0" in result.error
+    assert "HF_TOKEN" in result.error
+
+
+def test_gated_repo_without_token_looks_missing_and_is_explained(hub_raises):
+    hub_raises(http_error(hub_errors.RepositoryNotFoundError, 401))
+    result = runtime.run_model("rmbg2", red_subject_on_green((64, 64)), "cpu")
+    assert result.error.startswith("RMBG 2.0 is gated")
+
+
+def test_no_network_is_the_offline_message(hub_raises, offline_hub):
+    hub_raises(httpx.ConnectError("[Errno -3] Temporary failure in name resolution"))
+    result = runtime.run_model("ben2", red_subject_on_green((64, 64)), "cpu")
+    assert "cannot be reached (offline)" in result.error
+    assert "PramaLLC/BEN2" in result.error and str(offline_hub.root) in result.error
+
+
+def test_out_of_memory_on_the_device(hub_raises):
+    hub_raises(RuntimeError("CUDA out of memory. Tried to allocate 3.00 GiB"))
+    result = runtime.run_model("birefnet_hr_matting", red_subject_on_green((64, 64)), "cuda")
+    assert result.error.startswith("BiRefNet HR Matting ran out of memory")
+    assert "CPU" in result.error
+
+
+def test_cause_is_found_through_wrapping_exceptions():
+    spec = registry.get_spec("withoutbg_focus")
+    try:
+        try:
+            raise hub_errors.LocalEntryNotFoundError("not in cache")
+        except Exception as inner:
+            raise RuntimeError("Failed to download withoutBG Open Weights Model") from inner
+    except RuntimeError as wrapped:
+        message = describe_failure(spec, wrapped)
+    assert "cannot be reached (offline)" in message
+
+
+def test_other_failures_keep_their_one_line_summary():
+    spec = registry.get_spec("birefnet_portrait")
+    message = describe_failure(spec, ValueError("size mismatch for head.weight\n  huge dump"))
+    assert message == "BiRefNet Portrait failed: ValueError: size mismatch for head.weight"
+
+
+def test_download_progress_is_published_while_it_runs(monkeypatch, tmp_path):
+    seen = []
+
+    def fake_download(repo, filename, revision=None, tqdm_class=None):
+        bar = tqdm_class(total=2_000_000, unit="B")
+        bar.update(500_000)
+        seen.append(hub.active_downloads())
+        bar.update(1_500_000)
+        bar.close()
+        path = tmp_path / filename
+        path.write_bytes(b"x")
+        return str(path)
+
+    monkeypatch.setattr(hub, "hf_hub_download", fake_download)
+    hub.fetch_file(registry.get_spec("sam3"), "sam3.pt")
+    assert seen == [[hub.Download("SAM3", 500_000, 2_000_000)]]
+    assert hub.active_downloads() == []  # cleared when done

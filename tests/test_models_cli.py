@@ -1,0 +1,46 @@
+"""`python -m models`: the registry table and the one-model check."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from models.__main__ import main
+from models.registry import REGISTRY
+from tests.conftest import ROOT
+
+
+def test_table_lists_every_model_with_source_kind_licence_and_size(capsys):
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == ["key", "label", "source", "mask", "licence", "download"]
+    assert len(lines) == 2 + len(REGISTRY) == 12
+    for spec in REGISTRY:
+        row = next(line for line in lines if line.startswith(spec.key + " "))
+        assert spec.label in row and spec.mask_kind in row and spec.licence in row
+    assert "briaai/RMBG-2.0" in out and "CC BY-NC 4.0" in out and "~3450 MB" in out
+
+
+def test_check_runs_the_offline_model(capsys):
+    assert main(["--check", "mediapipe_selfie", "--device", "CPU"]) == 0
+    out = capsys.readouterr().out
+    assert "MediaPipe Selfie on CPU: loaded in" in out and "of the photo" in out
+
+
+def test_check_of_unknown_key_lists_the_known_ones(capsys):
+    assert main(["--check", "nope"]) == 2
+    assert "birefnet_portrait" in capsys.readouterr().err
+
+
+def test_check_offline_prints_the_message_not_a_traceback(tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "models", "--check", "birefnet_portrait"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "BiRefNet Portrait is not downloaded yet" in done.stderr
+    assert str(tmp_path) in done.stderr
