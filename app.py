@@ -22,6 +22,14 @@ st.set_page_config(page_title="Portrait Blur Arena", layout="wide")
 st.title("Portrait Background Blur — Model Comparison")
 
 
+def model_help(spec: ModelSpec) -> str:
+    download = f"~{spec.download_mb} MB download on first use" if spec.download_mb else "offline"
+    return (
+        f"{spec.source} · {spec.mask_kind} mask · input {spec.input_policy} · "
+        f"licence {spec.licence} · {download}"
+    )
+
+
 def sidebar() -> tuple[str, list[ModelSpec], int]:
     with st.sidebar:
         st.header("Settings")
@@ -34,7 +42,7 @@ def sidebar() -> tuple[str, list[ModelSpec], int]:
                 spec.label,
                 value=spec.default,
                 key=f"model:{spec.key}",
-                help=f"{spec.source} · {spec.mask_kind} mask · {spec.licence}",
+                help=model_help(spec),
             )
         ]
         st.subheader("Background blur")

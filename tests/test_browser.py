@@ -64,9 +64,10 @@ def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> N
 
 
 @pytest.fixture(scope="module")
-def server_url():
+def server_url(tmp_path_factory):
     port = free_port()
-    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    empty_cache = tmp_path_factory.mktemp("hf-cache")
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(empty_cache)}
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.port", str(port),
@@ -109,6 +110,8 @@ def test_upload_run_and_see_loaded_results(page):
 
     page.get_by_text("Portrait Background Blur — Model Comparison").wait_for(timeout=60_000)
     page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
+    # A Hub model that is not downloaded: its column explains, MediaPipe's results still show.
+    page.get_by_text("RMBG 2.0", exact=True).click()
     run = page.get_by_role("button", name="Run Segmentation and Blurring")
     run.wait_for()
     page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
@@ -116,6 +119,7 @@ def test_upload_run_and_see_loaded_results(page):
 
     page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=120_000)
     assert page.get_by_text("Inference:").first.is_visible()
+    assert page.get_by_text("RMBG 2.0 is not downloaded yet").is_visible()
     assert page.locator('[data-testid="stException"]').count() == 0
     first_blur = page.evaluate(LOADED_RESULT_IMAGES)[1]
 
