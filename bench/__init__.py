@@ -1,0 +1,1 @@
+"""Benchmarks: speed claims measured against a reference in the same run."""
