@@ -105,8 +105,10 @@ def page(server_url):
 
 
 def test_upload_run_and_see_loaded_results(page):
+    # 5xx is what a broken Streamlit/Starlette pair answers for every image. (A 404 can be
+    # benign: an image replaced by a rerun before the browser fetched it.)
     failed = []
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 500 else None)
 
     page.get_by_text("Portrait Background Blur — Model Comparison").wait_for(timeout=60_000)
     page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
@@ -133,7 +135,8 @@ def test_upload_run_and_see_loaded_results(page):
         timeout=60_000,
     )
     page.wait_for_timeout(500)
-    assert not failed, f"requests failed: {failed}"
+    assert not failed, f"server errors: {failed}"
+    assert len(page.evaluate(LOADED_RESULT_IMAGES)) >= 2
 
     screenshot = OUTPUT / "browser.png"
     page.screenshot(path=str(screenshot), full_page=True)
