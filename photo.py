@@ -60,3 +60,10 @@ def decode_photo(data: bytes, name: str) -> Photo:
     elif image.mode != "RGB":
         image = image.convert("RGB")
     return Photo(name=name, image=image, notes=notes)
+
+
+def encode_jpeg(rgb, quality: int = 95) -> bytes:
+    """An RGB array as JPEG bytes, for downloads."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, "JPEG", quality=quality, subsampling=0)
+    return buffer.getvalue()

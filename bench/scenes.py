@@ -31,7 +31,9 @@ def portrait_alpha(width: int, height: int, edge_fraction: float = 0.004) -> np.
     """Head and shoulders, with a soft edge a fraction of the diagonal wide."""
     mask = np.zeros((height, width), np.uint8)
     cx, short = width // 2, min(width, height)
-    cv2.ellipse(mask, (cx, int(height * 0.38)), (int(short * 0.16), int(short * 0.21)), 0, 0, 360, 255, -1)
+    cv2.ellipse(
+        mask, (cx, int(height * 0.38)), (int(short * 0.16), int(short * 0.21)), 0, 0, 360, 255, -1
+    )
     cv2.ellipse(mask, (cx, height), (int(width * 0.34), int(height * 0.36)), 0, 180, 360, 255, -1)
     edge = max(1.0, edge_fraction * float(np.hypot(width, height)))
     soft = cv2.GaussianBlur(mask.astype(np.float32) / 255.0, (0, 0), edge)
@@ -53,7 +55,9 @@ def portrait_scene(width: int, height: int, seed: int = 0) -> Scene:
 def background_band(alpha: np.ndarray, width_px: int) -> np.ndarray:
     """Background pixels (alpha = 0) within ``width_px`` of the subject."""
     subject = (alpha > 0).astype(np.uint8)
-    near = cv2.dilate(subject, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width_px + 1,) * 2))
+    near = cv2.dilate(
+        subject, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * width_px + 1,) * 2)
+    )
     return (near > 0) & (alpha == 0)
 
 

@@ -9,7 +9,9 @@ from blur.composite import (
     MAX_STRENGTH,
     MIN_STRENGTH,
     blur_background,
+    fit_within,
     mask_overlay,
+    resize_alpha,
 )
 
 __all__ = [
@@ -17,5 +19,7 @@ __all__ = [
     "MAX_STRENGTH",
     "MIN_STRENGTH",
     "blur_background",
+    "fit_within",
     "mask_overlay",
+    "resize_alpha",
 ]

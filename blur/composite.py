@@ -228,3 +228,20 @@ def blur_background(
     sigma = equivalent_sigma(strength) * pixel_scale
     background = blurred_plate(image, alpha, sigma)
     return composite(image, background, alpha)
+
+
+def fit_within(array: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """Downscale an image or alpha so its longer side is at most ``max_side``, with the scale."""
+    h, w = array.shape[:2]
+    scale = min(1.0, max_side / max(h, w))
+    if scale == 1.0:
+        return array, 1.0
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(array, size, interpolation=cv2.INTER_AREA), scale
+
+
+def resize_alpha(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """An alpha resized to ``shape`` (h, w), for previews of a full-size mask."""
+    if alpha.shape == shape:
+        return alpha
+    return cv2.resize(alpha, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)

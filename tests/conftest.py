@@ -100,3 +100,11 @@ def red_subject_on_green(size: tuple[int, int]) -> Image.Image:
     image[..., 1] = 200
     image[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4] = (220, 30, 30)
     return Image.fromarray(image)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keeps each phase's report on the test item, for fixtures that act on failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -155,3 +155,28 @@ def test_hub_models_side_by_side_and_offline_message(offline_hub, astronaut_path
         assert "--check rmbg2" in at.error[0].value
     finally:
         runtime.unload("birefnet_portrait")
+
+
+def phone_photo_bytes(astronaut_path, size=(4000, 3000)) -> bytes:
+    """A 12 MP JPEG made from the test portrait, like a phone photo."""
+    image = Image.open(astronaut_path).convert("RGB").resize(size, Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def test_slider_on_a_12_mp_photo_never_reruns_the_model(app, astronaut_path, predict_calls):
+    at = upload_and_run(app, "phone.jpg", phone_photo_bytes(astronaut_path))
+    assert not at.exception and len(at.image) == 2
+    assert predict_calls == [(4000, 3000)]  # the model saw the full photo
+    before = image_urls(at)
+    seen = []
+    for strength in (5, 255):
+        next(s for s in at.slider if s.label == "Blur Strength").set_value(strength).run()
+        assert not at.exception and len(at.image) == 2
+        seen.append(image_urls(at))
+    assert before[1] != seen[0][1] != seen[1][1]  # each strength re-blurred
+    assert before[0] == seen[0][0] == seen[1][0]  # the overlay is kept
+    assert predict_calls == [(4000, 3000)]
+    downloads = [d for d in at.get("download_button")]
+    assert len(downloads) == 1

@@ -141,3 +141,78 @@ def test_no_halo_of_subject_colour_around_the_subject():
     assert ours < 3.0
     assert naive > 10.0
     assert naive > 5 * ours
+
+
+# Properties of the fast path, against the seed's pipeline kept in bench/reference.py.
+
+
+def test_same_look_as_the_seed_on_a_plate_without_subject():
+    from bench.reference import reference_blur
+    from bench.scenes import background_plate, psnr
+
+    plate = background_plate(800, 600)
+    empty = np.zeros((600, 800), np.float32)
+    for strength in (5, 101, 255):
+        ours = blur_background(plate, empty, strength)
+        assert psnr(ours, reference_blur(plate, empty, strength)) >= 30.0
+
+
+@pytest.mark.parametrize(
+    ("size", "strength"), [((1000, 750), 31), ((1000, 750), 255), ((2582, 1936), 101)]
+)
+def test_less_halo_than_the_seed(size, strength):
+    from bench.reference import reference_blur
+    from bench.scenes import background_band, portrait_scene
+    from blur.composite import blurred_plate
+
+    scene = portrait_scene(*size)
+    clean = blurred_plate(scene.plate, np.zeros_like(scene.alpha), equivalent_sigma(strength))
+    band = background_band(scene.alpha, 60)
+
+    def halo(result: np.ndarray) -> float:
+        return float(np.abs(result.astype(np.float32) - clean)[band].mean())
+
+    ours = blur_background(scene.photo, scene.alpha, strength)
+    assert halo(ours) < halo(reference_blur(scene.photo, scene.alpha, strength))
+    subject = scene.alpha == 1.0
+    assert np.array_equal(ours[subject], scene.photo[subject])
+
+
+def test_preview_looks_like_the_full_size_result():
+    from bench.scenes import portrait_scene, psnr
+    from blur import fit_within, resize_alpha
+
+    scene = portrait_scene(2400, 1800)
+    full = blur_background(scene.photo, scene.alpha, 101)
+    small, scale = fit_within(scene.photo, 800)
+    preview = blur_background(
+        small, resize_alpha(scene.alpha, small.shape[:2]), 101, pixel_scale=scale
+    )
+    assert preview.shape == (600, 800, 3)
+    assert psnr(preview, fit_within(full, 800)[0]) > 30.0
+
+
+def test_fill_uses_only_known_colour():
+    from blur.composite import fill_holes
+
+    plate = np.zeros((64, 64, 3), np.float32)
+    plate[:, :32] = (10, 200, 30)
+    plate[:, 32:] = (30, 20, 220)
+    known = np.ones((64, 64), np.float32)
+    known[16:48, 16:48] = 0.0
+    subject = plate.copy()
+    subject[16:48, 16:48] = (255, 0, 255)  # what the hole hides: must not appear
+    filled = fill_holes(subject * known[..., None], known)
+    assert np.allclose(filled[known == 1], plate[known == 1])
+    hole = filled[known == 0]
+    assert hole.min() >= 10 - 1e-3 and hole.max() <= 220 + 1e-3
+    assert np.abs(filled[32, 20] - plate[32, 20]).max() < 40  # the left side continues
+
+
+def test_fit_within_keeps_small_images_and_shrinks_large_ones():
+    from blur import fit_within
+
+    small = textured(100, 80)
+    assert fit_within(small, 200)[0] is small
+    shrunk, scale = fit_within(textured(1000, 500), 200)
+    assert shrunk.shape == (200, 100, 3) and scale == 0.2

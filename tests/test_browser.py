@@ -104,7 +104,15 @@ def page(server_url):
         browser.close()
 
 
-def test_upload_run_and_see_loaded_results(page):
+@pytest.fixture
+def screenshot_on_failure(page, request):
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        page.screenshot(path=str(OUTPUT / f"{request.node.name}-failure.png"), full_page=True)
+
+
+def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     # 5xx is what a broken Streamlit/Starlette pair answers for every image. (A 404 can be
     # benign: an image replaced by a rerun before the browser fetched it.)
     failed = []
