@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
@@ -55,13 +54,6 @@ def normalised_tensor(
     array = (array - IMAGENET_MEAN) / IMAGENET_STD
     tensor = torch.from_numpy(array.astype(np.float32)).permute(2, 0, 1).unsqueeze(0)
     return tensor.to(device=device, dtype=dtype)
-
-
-def autocast(device: str, enabled: bool) -> contextlib.AbstractContextManager:
-    """fp16 autocast on CUDA when the model tolerates it; nothing elsewhere."""
-    if device == "cuda" and enabled:
-        return torch.autocast(device_type="cuda", dtype=torch.float16)
-    return contextlib.nullcontext()
 
 
 def to_photo_alpha(probabilities: torch.Tensor, size: tuple[int, int]) -> np.ndarray:
