@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ import streamlit as st
 import blur
 import models
 from models import ModelResult, ModelSpec
-from photo import Photo, PhotoError, decode_photo, encode_jpeg
+from photo import UPLOAD_TYPES, Photo, PhotoError, as_text, decode_photo, encode_jpeg, safe_filename
 
 RUN_LABEL = "Run Segmentation and Blurring"
 COLUMNS_PER_ROW = 4
@@ -30,6 +31,7 @@ class Upload:
     """A decoded upload and its display-size copy, kept across reruns."""
 
     file_id: str
+    title: str  # tab title, unique among the uploads
     photo: Photo
     rgb: np.ndarray  # full resolution
     preview: np.ndarray  # at most PREVIEW_MAX_SIDE
@@ -78,54 +80,97 @@ def sidebar() -> tuple[str, list[ModelSpec], int]:
     return models.resolve_device(choice), chosen, strength
 
 
-def load_upload(uploaded) -> Upload:
-    """Decode once per upload; reruns (slider moves) reuse it."""
-    kept = st.session_state.get("upload")
-    if kept is not None and kept.file_id == uploaded.file_id:
-        return kept
+def decode_upload(uploaded, title: str) -> Upload:
     photo = decode_photo(uploaded.getvalue(), uploaded.name)
     rgb = np.asarray(photo.image)
     preview, scale = blur.fit_within(rgb, PREVIEW_MAX_SIDE)
-    upload = Upload(uploaded.file_id, photo, rgb, preview, scale)
-    st.session_state["upload"] = upload
-    st.session_state["shown"] = {}  # results belong to the photo they were computed on
-    return upload
+    return Upload(uploaded.file_id, title, photo, rgb, preview, scale)
 
 
-def progress_text(stage: str, spec: ModelSpec, index: int, count: int) -> str:
+def unique_titles(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    titles = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        titles.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return titles
+
+
+def load_uploads(files: list) -> tuple[list[Upload], list[str]]:
+    """Decode each upload once (reruns reuse it); bad files become messages."""
+    kept = st.session_state.setdefault("uploads", {})
+    current = {f.file_id for f in files}
+    for file_id in [k for k in kept if k not in current]:
+        del kept[file_id]  # removed from the uploader: forget it and its results
+        st.session_state["shown"] = {
+            k: v for k, v in st.session_state.get("shown", {}).items() if k[0] != file_id
+        }
+    good, errors = [], []
+    for file, title in zip(files, unique_titles([f.name for f in files]), strict=True):
+        if file.file_id not in kept:
+            try:
+                kept[file.file_id] = decode_upload(file, title)
+            except PhotoError as error:
+                kept[file.file_id] = f"{as_text(error.name)}: {error.problem}"
+            except Exception as error:  # noqa: BLE001 - a file must never crash the app
+                kept[file.file_id] = (
+                    f"{as_text(file.name)}: could not be read ({type(error).__name__})."
+                )
+        entry = kept[file.file_id]
+        (errors if isinstance(entry, str) else good).append(entry)
+    return good, errors
+
+
+def progress_text(stage: str, spec: ModelSpec, label: str) -> str:
     downloads = [d for d in models.active_downloads() if d.label == spec.label]
     if stage == "load" and downloads:
         d = downloads[0]
         return (
-            f"Downloading {spec.label} ({index + 1}/{count}): "
-            f"{d.done_bytes / 1e6:,.0f} / {d.total_bytes / 1e6:,.0f} MB…"
+            f"Downloading {spec.label}: {d.done_bytes / 1e6:,.0f} / {d.total_bytes / 1e6:,.0f} MB "
+            f"({label})…"
         )
     verb = "Loading" if stage == "load" else "Running"
-    return f"{verb} {spec.label} ({index + 1}/{count})…"
+    return f"{verb} {spec.label} ({label})…"
 
 
-def run_models(photo: Photo, specs: list[ModelSpec], device: str) -> list[ModelResult]:
-    """Run each model in a worker thread while this one keeps the progress bar current."""
+def run_one(job_args: tuple, progress, done: float, step: float, label: str) -> ModelResult:
+    """One model on one photo in a worker thread, abandoned with a message if it hangs."""
+    spec, photo, device = job_args
+    stage = {"now": "load", "since": time.monotonic()}
+
+    def on_stage(now: str) -> None:
+        stage.update(now=now, since=time.monotonic())
+
+    pool = ThreadPoolExecutor(max_workers=1)
+    job = pool.submit(models.run_model, spec.key, photo.model_image, device, on_stage=on_stage)
+    try:
+        while True:
+            fraction = done + step * (0.5 if stage["now"] == "run" else 0.0)
+            progress.progress(min(fraction, 1.0), text=progress_text(stage["now"], spec, label))
+            try:
+                return job.result(timeout=POLL_SECONDS)
+            except FutureTimeout:
+                running_for = time.monotonic() - stage["since"]
+                timeout = models.runtime.INFERENCE_TIMEOUT_S
+                if stage["now"] == "run" and running_for > timeout:
+                    return ModelResult(
+                        spec=spec,
+                        device=models.runs_on(spec, device),
+                        error=f"{spec.label} timed out after {timeout:.0f} s on this photo. "
+                        "Try a smaller photo, CUDA or MPS, or untick it.",
+                    )
+    finally:
+        pool.shutdown(wait=False)
+
+
+def run_models(jobs: list[tuple[Upload, ModelSpec]], device: str) -> list[ModelResult]:
+    """Every (photo, model) pair, one after the other, with one progress bar across them."""
     progress = st.progress(0.0, text="Starting…")
     results = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        for index, spec in enumerate(specs):
-            stage = {"now": "load"}
-            job = pool.submit(
-                models.run_model,
-                spec.key,
-                photo.image,
-                device,
-                on_stage=lambda s, stage=stage: stage.update(now=s),
-            )
-            while True:
-                done = (index + (stage["now"] == "run") * 0.5) / len(specs)
-                progress.progress(done, text=progress_text(stage["now"], spec, index, len(specs)))
-                try:
-                    results.append(job.result(timeout=POLL_SECONDS))
-                    break
-                except FutureTimeout:
-                    continue
+    for index, (upload, spec) in enumerate(jobs):
+        label = f"{index + 1}/{len(jobs)} · {upload.title}"
+        step = 1.0 / len(jobs)
+        results.append(run_one((spec, upload.photo, device), progress, index * step, step, label))
     progress.empty()
     return results
 
@@ -160,9 +205,12 @@ def show_mask(shown: Shown) -> None:
 def full_size_blur(shown: Shown, upload: Upload, strength: int):
     """A download callable: the full-resolution blur is made only when asked for."""
     soft = shown.result.spec.mask_kind == "alpha"
-    return lambda: encode_jpeg(
-        blur.blur_background(upload.rgb, shown.result.alpha, strength, soft=soft)
-    )
+
+    def make() -> bytes:
+        alpha = blur.resize_alpha(shown.result.alpha, upload.rgb.shape[:2])
+        return encode_jpeg(blur.blur_background(upload.rgb, alpha, strength, soft=soft))
+
+    return make
 
 
 def show_blur(shown: Shown, upload: Upload, strength: int) -> None:
@@ -176,9 +224,10 @@ def show_blur(shown: Shown, upload: Upload, strength: int) -> None:
     st.download_button(
         "Download blurred photo",
         data=full_size_blur(shown, upload, strength),
-        file_name=f"{Path(upload.photo.name).stem}-{shown.result.spec.key}-blur{strength}.jpg",
+        file_name=f"{safe_filename(Path(upload.photo.name).stem)}-{shown.result.spec.key}"
+        f"-blur{strength}.jpg",
         mime="image/jpeg",
-        key=f"download:{shown.result.spec.key}",
+        key=f"download:{upload.file_id}:{shown.result.spec.key}",
         on_click="ignore",
         help="Full resolution, JPEG quality 95.",
     )
@@ -197,32 +246,51 @@ def show_results(shown: list[Shown], upload: Upload, strength: int) -> None:
                 show_blur(item, upload, strength)
 
 
-device, chosen, strength = sidebar()
-uploaded = st.file_uploader("Upload a portrait", type=["jpg", "jpeg", "png", "webp"])
-clicked = st.button(RUN_LABEL, type="primary", disabled=uploaded is None or not chosen)
-if not chosen:
-    st.info("Tick at least one model in the sidebar.")
-
-if uploaded is not None:
-    try:
-        upload = load_upload(uploaded)
-    except PhotoError as error:
-        st.error(str(error))
-        st.stop()
+def show_photo(upload: Upload, chosen: list[ModelSpec], device: str, strength: int) -> None:
     if upload.photo.notes:
-        st.caption(f"{uploaded.name}: " + "; ".join(upload.photo.notes) + ".")
-
-    # Results live per (upload, model, device): re-clicking or moving the slider never
-    # re-runs a model that already ran on this photo.
+        st.caption(f"{as_text(upload.photo.name)}: " + "; ".join(upload.photo.notes) + ".")
     cache = st.session_state["shown"]
-    keys = {spec.key: (spec.key, models.runs_on(spec, device)) for spec in chosen}
-    if clicked:
-        missing = [spec for spec in chosen if keys[spec.key] not in cache]
-        for result in run_models(upload.photo, missing, device):
-            cache[(result.spec.key, result.device)] = shown_result(result, upload)
-
-    shown = [cache[keys[spec.key]] for spec in chosen if keys[spec.key] in cache]
+    shown = [
+        cache[key]
+        for spec in chosen
+        if (key := (upload.file_id, spec.key, models.runs_on(spec, device))) in cache
+    ]
     if shown:
         show_results(shown, upload, strength)
     else:
-        st.image(upload.preview, caption=f"{upload.rgb.shape[1]}x{upload.rgb.shape[0]}", width=320)
+        size = f"{upload.rgb.shape[1]}x{upload.rgb.shape[0]}"
+        st.image(upload.preview, caption=f"{size} · click {RUN_LABEL}", width=320)
+
+
+device, chosen, strength = sidebar()
+files = st.file_uploader("Upload portraits", type=UPLOAD_TYPES, accept_multiple_files=True)
+clicked = st.button(RUN_LABEL, type="primary", disabled=not files or not chosen)
+if not chosen:
+    st.info("Tick at least one model in the sidebar.")
+
+uploads, bad_files = load_uploads(files or [])
+for message in bad_files:
+    st.error(message)
+
+# Results live per (photo, model, device): re-clicking or moving the slider never re-runs
+# a model that already ran on a photo.
+cache = st.session_state.setdefault("shown", {})
+if clicked and uploads:
+    jobs = [
+        (upload, spec)
+        for upload in uploads
+        for spec in chosen
+        if (upload.file_id, spec.key, models.runs_on(spec, device)) not in cache
+    ]
+    by_id = {upload.file_id: upload for upload in uploads}
+    for (upload, _), result in zip(jobs, run_models(jobs, device), strict=True):
+        cache[(upload.file_id, result.spec.key, result.device)] = shown_result(
+            result, by_id[upload.file_id]
+        )
+
+if len(uploads) == 1:
+    show_photo(uploads[0], chosen, device, strength)
+elif uploads:
+    for tab, upload in zip(st.tabs([as_text(u.title) for u in uploads]), uploads, strict=True):
+        with tab:
+            show_photo(upload, chosen, device, strength)

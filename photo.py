@@ -3,22 +3,51 @@
 from __future__ import annotations
 
 import io
+import math
+import re
+import unicodedata
+import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+register_heif_opener()  # iPhone photos (HEIC/HEIF)
 
 MIN_SIDE = 16  # smaller than this is not a photo anyone wants to segment
+MAX_PIXELS = 120_000_000  # larger is refused before decoding (a decompression bomb, or beyond use)
+MODEL_MAX_PIXELS = 16_000_000  # models see at most this; compositing stays at full size
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "heic", "heif", "gif", "bmp", "tif", "tiff"]
+
+# PIL's own guard, at our limit rather than its default (warning at 89 MP).
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 class PhotoError(ValueError):
-    """An upload that cannot be used, with a message naming the file and the problem."""
+    """An upload that cannot be used: the file's name and what is wrong with it."""
+
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(f"{name}: {problem}")
+        self.name = name
+        self.problem = problem
 
 
 @dataclass
 class Photo:
     name: str
-    image: Image.Image  # RGB, EXIF orientation applied
+    image: Image.Image  # RGB, EXIF orientation applied, full resolution
     notes: list[str] = field(default_factory=list)  # what was done to it, for a caption
+
+    @property
+    def model_image(self) -> Image.Image:
+        """What the models see: the photo, or a copy capped at MODEL_MAX_PIXELS."""
+        w, h = self.image.size
+        if w * h <= MODEL_MAX_PIXELS:
+            return self.image
+        scale = math.sqrt(MODEL_MAX_PIXELS / (w * h))
+        size = (max(1, int(w * scale)), max(1, int(h * scale)))
+        return self.image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
 def _flatten_on_white(image: Image.Image) -> Image.Image:
@@ -27,39 +56,107 @@ def _flatten_on_white(image: Image.Image) -> Image.Image:
     return Image.alpha_composite(white, rgba).convert("RGB")
 
 
+def _to_8bit_rgb(image: Image.Image) -> Image.Image:
+    """Any mode to RGB: 16-bit and float greys are scaled, not clipped."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        values = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or values.max() > 255 else 255.0
+        grey = np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        return Image.fromarray(grey).convert("RGB")
+    return image.convert("RGB")
+
+
+_SIGNATURES = {
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+    b"GIF8": "GIF",
+    b"%PDF-": "PDF",
+}
+
+
+def _sniff(data: bytes) -> str | None:
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    if data[4:8] == b"ftyp":
+        return "HEIF"
+    return next((kind for magic, kind in _SIGNATURES.items() if data.startswith(magic)), None)
+
+
+def _open(data: bytes, name: str) -> Image.Image:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            return Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        kind = _sniff(data)
+        if kind == "PDF":
+            problem = "a PDF, not a photo"
+        elif kind:
+            problem = f"looks like a {kind} file but its header is damaged"
+        else:
+            problem = "not an image this app can read"
+        raise PhotoError(name, f"{problem} (expected JPEG, PNG, WebP or HEIC).") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError(name, _too_large()) from None
+
+
+def _too_large(size: tuple[int, int] | None = None) -> str:
+    dims = f"{size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP) " if size else ""
+    return (
+        f"refused, the image is {dims}larger than the {MAX_PIXELS / 1e6:.0f} MP limit "
+        "(checked before decoding)."
+    )
+
+
 def decode_photo(data: bytes, name: str) -> Photo:
     if not data:
-        raise PhotoError(f"{name}: the file is empty.")
-    try:
-        with Image.open(io.BytesIO(data)) as opened:
-            notes = []
-            if getattr(opened, "n_frames", 1) > 1:
-                notes.append("animated image: the first frame is used")
-            opened.seek(0)
-            image = ImageOps.exif_transpose(opened)
-            image.load()
-    except UnidentifiedImageError:
+        raise PhotoError(name, "the file is empty.")
+    opened = _open(data, name)
+    w, h = opened.size
+    if w * h > MAX_PIXELS:  # from the header alone: nothing is decoded yet
+        raise PhotoError(name, _too_large((w, h)))
+    if min(w, h) < MIN_SIDE:
         raise PhotoError(
-            f"{name}: not an image this app can read (JPEG, PNG or WebP expected)."
-        ) from None
-    except Image.DecompressionBombError as error:
-        raise PhotoError(
-            f"{name}: refused, the image is too large to decode safely ({error})."
-        ) from None
-    except (OSError, SyntaxError, ValueError) as error:
-        raise PhotoError(f"{name}: the image is damaged or incomplete ({error}).") from None
-
-    if min(image.size) < MIN_SIDE:
-        raise PhotoError(
-            f"{name}: {image.width}x{image.height} pixels is too small; "
-            f"use a photo at least {MIN_SIDE} pixels on each side."
+            name,
+            f"{w}x{h} pixels is too small; use a photo at least {MIN_SIDE} pixels on each side.",
         )
+    notes = []
+    try:
+        if getattr(opened, "n_frames", 1) > 1:
+            notes.append("animated image: the first frame is used")
+            opened.seek(0)
+        opened.load()
+        image = ImageOps.exif_transpose(opened)
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise PhotoError(name, f"the image is damaged or incomplete ({error}).") from None
+
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         notes.append("transparent areas were flattened on white")
         image = _flatten_on_white(image)
     elif image.mode != "RGB":
-        image = image.convert("RGB")
+        image = _to_8bit_rgb(image)
+    if w * h > MODEL_MAX_PIXELS:
+        notes.append(
+            f"{w * h / 1e6:.0f} MP photo: models ran on a {MODEL_MAX_PIXELS / 1e6:.0f} MP copy, "
+            "the blur is composited at full size"
+        )
     return Photo(name=name, image=image, notes=notes)
+
+
+def safe_filename(name: str, fallback: str = "photo") -> str:
+    """A name safe to write anywhere: no folders, no '..', only plain characters."""
+    base = re.split(r"[\\/]", name)[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", base).strip("._-")
+    return cleaned[:80] or fallback
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|<>~$:])")
+
+
+def as_text(name: str) -> str:
+    """A file name escaped for Streamlit markdown, so it shows as typed and never renders."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", name)
 
 
 def encode_jpeg(rgb, quality: int = 95) -> bytes:

@@ -160,6 +160,18 @@ def slider_rerender(size: tuple[int, int] = SIZES[12]) -> float:
     return seconds
 
 
+def memory_peak(megapixels: int = 50) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.memory", str(megapixels)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    lines = [ln for ln in done.stdout.splitlines() if "peak" in ln]
+    print(lines[0] if lines else f"memory run failed: {done.stderr[-500:]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--sizes", nargs="+", type=int, default=list(SIZES), help="megapixels")
@@ -169,6 +181,8 @@ def main() -> None:
     rows = compositing(sizes)
     end_to_end(sizes)
     slider_s = slider_rerender()
+    print()
+    memory_peak()
 
     print("\nTargets")
     target = [r for r in rows if r["mp"] == TARGET_MP and r["k"] == TARGET_STRENGTH]

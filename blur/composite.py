@@ -241,7 +241,9 @@ def fit_within(array: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 
 
 def resize_alpha(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """An alpha resized to ``shape`` (h, w), for previews of a full-size mask."""
+    """An alpha resized to ``shape`` (h, w): area-averaged down, bilinear up."""
     if alpha.shape == shape:
         return alpha
-    return cv2.resize(alpha, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+    shrinking = shape[0] * shape[1] < alpha.shape[0] * alpha.shape[1]
+    method = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    return cv2.resize(alpha, (shape[1], shape[0]), interpolation=method)

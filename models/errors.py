@@ -28,7 +28,7 @@ def _is_offline(error: BaseException) -> bool:
     return name in {"ConnectError", "ConnectTimeout", "ConnectionError", "NameResolutionError"}
 
 
-def _is_out_of_memory(error: BaseException) -> bool:
+def is_out_of_memory(error: BaseException) -> bool:
     return isinstance(error, MemoryError) or "out of memory" in str(error).lower()
 
 
@@ -52,6 +52,14 @@ def offline_message(spec: ModelSpec, cache: str) -> str:
     )
 
 
+def incomplete_message(spec: ModelSpec, missing: str, where: object) -> str:
+    return (
+        f"{spec.label}'s download is incomplete ({missing} missing in {where}), probably "
+        f"interrupted. With internet, run `uv run python -m models --check {spec.key}` to "
+        "finish it; nothing partial is loaded."
+    )
+
+
 def gated_message(spec: ModelSpec) -> str:
     return (
         f"{spec.label} is gated on the Hugging Face Hub: accept its licence at {spec.url} "
@@ -67,6 +75,10 @@ def out_of_memory_message(spec: ModelSpec) -> str:
     )
 
 
+def caused_by_memory(error: BaseException) -> bool:
+    return any(is_out_of_memory(cause) for cause in _chain(error))
+
+
 def describe_failure(spec: ModelSpec, error: BaseException) -> str:
     """One clear line for the model's column; never a traceback."""
     from models.hub import cache_dir
@@ -76,9 +88,11 @@ def describe_failure(spec: ModelSpec, error: BaseException) -> str:
             return str(cause)
         if _is_denied(spec, cause):
             return gated_message(spec)
+        if isinstance(cause, hub_errors.IncompleteSnapshotError):
+            return incomplete_message(spec, "files", cause.snapshot_path or "the cache")
         if _is_offline(cause) and spec.repo:
             return offline_message(spec, str(cache_dir()))
-        if _is_out_of_memory(cause):
+        if is_out_of_memory(cause):
             return out_of_memory_message(spec)
     summary = str(error).strip().splitlines()[0] if str(error).strip() else ""
     name = type(error).__name__

@@ -10,6 +10,7 @@ from pathlib import Path
 from huggingface_hub import constants, hf_hub_download, snapshot_download
 from tqdm.auto import tqdm
 
+from models.errors import ModelUnavailable, incomplete_message
 from models.registry import ModelSpec
 
 
@@ -72,16 +73,27 @@ class _Tracked:
             _downloads.pop(self.label, None)
 
 
-def fetch_snapshot(spec: ModelSpec, allow_patterns: list[str] | None = None) -> Path:
-    """The model's repo files in the local cache, downloading what is missing."""
+def fetch_snapshot(
+    spec: ModelSpec, allow_patterns: list[str] | None = None, required: tuple[str, ...] = ()
+) -> Path:
+    """The model's repo files in the local cache, downloading what is missing.
+
+    Offline, the Hub may hand back a snapshot folder that an interrupted download left
+    incomplete; ``required`` files are checked so such a folder is never loaded.
+    """
     with _Tracked(spec.label) as progress:
-        path = snapshot_download(
-            spec.repo,
-            revision=spec.revision,
-            allow_patterns=allow_patterns,
-            tqdm_class=progress,
+        path = Path(
+            snapshot_download(
+                spec.repo,
+                revision=spec.revision,
+                allow_patterns=allow_patterns,
+                tqdm_class=progress,
+            )
         )
-    return Path(path)
+    missing = [name for name in required if not (path / name).is_file()]
+    if missing:
+        raise ModelUnavailable(incomplete_message(spec, ", ".join(missing), path))
+    return path
 
 
 def fetch_file(spec: ModelSpec, filename: str) -> Path:

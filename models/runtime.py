@@ -15,10 +15,11 @@ import numpy as np
 from PIL import Image
 
 from models.devices import device_for
-from models.errors import describe_failure
+from models.errors import caused_by_memory, describe_failure
 from models.registry import ModelSpec, get_spec
 
 SUBJECT_ALPHA = 0.1  # a mask that never exceeds this found nobody
+INFERENCE_TIMEOUT_S = 300.0  # the UI abandons a model still running on one photo after this
 
 
 class Segmenter(Protocol):
@@ -136,4 +137,6 @@ def run_model(
         result.alpha = as_alpha(raw, image.size)
     except Exception as error:  # noqa: BLE001 - every failure becomes a message in its column
         result.error = describe_failure(spec, error)
+        if caused_by_memory(error):
+            unload(spec.key)  # give the memory back to the models that come next
     return result

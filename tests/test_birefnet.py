@@ -123,3 +123,17 @@ def test_missing_repo_offline_names_repo_cache_and_command(offline_hub):
     assert "ZhengPeng7/BiRefNet-portrait" in result.error
     assert str(offline_hub.root) in result.error
     assert "uv run python -m models --check birefnet_portrait" in result.error
+
+
+def test_an_interrupted_download_is_never_loaded(offline_hub):
+    spec = registry.get_spec("birefnet_portrait")
+    files = birefnet_repo_files()
+    del files["model.safetensors"]  # the weights never finished downloading
+    snapshot = offline_hub.add(spec.repo, files)
+    blobs = snapshot.parent.parent / "blobs"
+    blobs.mkdir()
+    (blobs / "0123abcd.incomplete").write_bytes(b"half a file")
+    result = runtime.run_model("birefnet_portrait", red_subject_on_green((64, 64)), "cpu")
+    assert result.error.startswith("BiRefNet Portrait's download is incomplete")
+    assert "model.safetensors missing" in result.error
+    assert "--check birefnet_portrait" in result.error

@@ -1,0 +1,99 @@
+"""The UI under bad uploads and failing models: a message in place, never a traceback."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from models import runtime
+from tests.conftest import ROOT
+from tests.corpus import BAD, GOOD
+
+RUN = "Run Segmentation and Blurring"
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+
+
+def run_with(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
+    at.file_uploader[0].set_value(
+        [(name, data, "application/octet-stream") for name, data in files]
+    )
+    at.run()
+    return next(b for b in at.button if b.label == RUN).click().run()
+
+
+@pytest.mark.parametrize("name", BAD)
+def test_a_bad_file_beside_a_good_one(app, astronaut_path, name):
+    make, words = BAD[name]
+    at = run_with(app, [(name, make()), ("astronaut.png", astronaut_path.read_bytes())])
+    assert not at.exception
+    assert len(at.error) == 1 and words in at.error[0].value
+    assert len(at.image) == 2  # the portrait's overlay and blur
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_every_unusual_photo_runs(app, name):
+    make, note = GOOD[name]
+    at = run_with(app, [(name, make())])
+    assert not at.exception and not at.error
+    assert at.main.subheader[0].value == "MediaPipe Selfie"
+    if note:
+        assert any(note in c.value for c in at.caption)
+
+
+def test_a_hostile_name_is_shown_as_text(app):
+    at = run_with(app, [("[win](javascript:alert(1)) <img src=x>.jpg", b"junk")])
+    assert not at.exception
+    message = at.error[0].value
+    assert message.startswith("\\[win\\]\\(javascript\\:alert\\(1\\)\\) \\<img src=x\\>.jpg: ")
+
+
+def test_several_photos_get_a_tab_each_with_unique_names(app, astronaut_path):
+    portrait = astronaut_path.read_bytes()
+    at = run_with(app, [("me.png", portrait), ("me.png", portrait), ("empty.jpg", b"")])
+    assert not at.exception
+    assert [t.label.replace("\\", "") for t in at.tabs] == ["me.png", "me.png (2)"]  # as rendered
+    assert len(at.image) == 4
+    assert "empty.jpg" in at.error[0].value
+
+
+def test_nothing_in_the_ui_takes_a_repo_id(app):
+    assert not app.text_input and not app.text_area
+
+
+def test_a_hanging_model_times_out_and_the_others_finish(
+    app, add_standin_model, monkeypatch, astronaut_path
+):
+    class Hangs:
+        """Stand-in whose inference hangs: tests the timeout plumbing, not a model."""
+
+        def predict(self, image):
+            time.sleep(3)
+            return np.zeros((image.height, image.width), np.float32)
+
+    add_standin_model("slow", "Slow Stand-in", lambda spec, device: Hangs(), default=True)
+    monkeypatch.setattr(runtime, "INFERENCE_TIMEOUT_S", 0.5)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = run_with(at, [("astronaut.png", astronaut_path.read_bytes())])
+    assert not at.exception
+    assert at.error[0].value.startswith("Slow Stand-in timed out after 0 s")
+    assert len(at.image) == 2  # MediaPipe's results
+
+
+def test_out_of_memory_is_reported_and_the_model_freed(add_standin_model, astronaut):
+    class Greedy:
+        """Stand-in that runs out of memory: tests that the runtime lets go of it."""
+
+        def predict(self, image):
+            raise MemoryError
+
+    add_standin_model("greedy", "Greedy Stand-in", lambda spec, device: Greedy())
+    result = runtime.run_model("greedy", astronaut, "cpu")
+    assert result.error.startswith("Greedy Stand-in ran out of memory")
+    assert ("greedy", "cpu") not in runtime.loaded_models()
