@@ -6,6 +6,7 @@ float32 in [0, 1] at the image's size.
 
 from blur.composite import (
     DEFAULT_STRENGTH,
+    LENSES,
     MAX_STRENGTH,
     MIN_STRENGTH,
     blur_background,
@@ -13,13 +14,17 @@ from blur.composite import (
     mask_overlay,
     resize_alpha,
 )
+from blur.metrics import iou_matrix, mask_iou
 
 __all__ = [
     "DEFAULT_STRENGTH",
+    "LENSES",
     "MAX_STRENGTH",
     "MIN_STRENGTH",
     "blur_background",
     "fit_within",
+    "iou_matrix",
+    "mask_iou",
     "mask_overlay",
     "resize_alpha",
 ]

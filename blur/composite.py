@@ -25,6 +25,13 @@ FULL_SIZE_FACTOR = 2.0  # below this reduction, blur at full size instead
 FILL_MAX_PIXELS = 1_000_000  # the hole's fill is never computed on more pixels than this
 RELAX_STEPS = 10  # smoothing passes per pyramid level of the fill, at least
 RELAX_BUDGET = 200_000  # pixel passes a level may spend on more smoothing
+
+LENSES = ("gaussian", "disc")
+DISC_RADIUS_PER_SIGMA = 2.0  # a disc of radius 2 sigma spreads as far as the Gaussian
+WORKING_DISC_RADIUS = 6.0  # disc radius, in pixels, at the scale where bokeh is computed
+GAMMA = 2.2  # bokeh is summed in (roughly) linear light, as a lens does
+BLOOM_FROM = 0.6  # linear luminance where highlights start to bloom
+BLOOM_GAIN = 4.0  # how much brighter the brightest highlights shine through the disc
 FEATHER_FRACTION = 0.002  # binary-mask feather sigma, as a fraction of the image diagonal
 
 
@@ -160,19 +167,50 @@ def _known_parts(
     return colour, coverage
 
 
-def blurred_plate(image: np.ndarray, alpha: np.ndarray, sigma: float) -> np.ndarray:
-    """The background with the subject removed, blurred with ``sigma``, at full size.
+def disc_kernel(radius: float) -> np.ndarray:
+    """A normalised disc (a lens aperture), its edge anti-aliased over one pixel."""
+    radius = max(radius, 0.5)
+    half = math.ceil(radius)
+    yy, xx = np.mgrid[-half : half + 1, -half : half + 1]
+    kernel = np.clip(radius + 0.5 - np.hypot(xx, yy), 0.0, 1.0).astype(np.float32)
+    return kernel / kernel.sum()
 
-    The subject (alpha > HOLE_ALPHA) is cut out; what it hid is
-    filled from the background around it; the plate is blurred. All of it happens at a
-    scale where sigma is about WORKING_SIGMA pixels (the blur hides what that loses) and
-    the result is upsampled; the hole is filled at most at FILL_MAX_PIXELS.
+
+def _lens_blur(plate: np.ndarray, radius: float) -> np.ndarray:
+    """Bokeh: a disc blur in linear light, highlights boosted so they bloom into discs."""
+    linear = (plate.astype(np.float32) / 255.0) ** GAMMA
+    luma = linear @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    bloom = np.clip((luma - BLOOM_FROM) / (1.0 - BLOOM_FROM), 0.0, 1.0) ** 2
+    linear *= (1.0 + BLOOM_GAIN * bloom)[..., None]
+    blurred = cv2.filter2D(linear, -1, disc_kernel(radius), borderType=cv2.BORDER_REFLECT_101)
+    return np.clip(blurred, 0.0, 1.0) ** (1.0 / GAMMA) * 255.0
+
+
+def _reduction(spread: float, working: float, shape: tuple[int, int]) -> int:
+    return max(1, min(int(spread / working), *shape))
+
+
+def blurred_plate(
+    image: np.ndarray, alpha: np.ndarray, sigma: float, lens: str = "gaussian"
+) -> np.ndarray:
+    """The background with the subject removed and blurred, at full size.
+
+    The subject (alpha > HOLE_ALPHA) is cut out; what it hid is filled from the background
+    around it; the plate is blurred, with a Gaussian of ``sigma`` or, for ``lens="disc"``,
+    a lens disc of radius 2 * sigma (the same spread). All of it happens at a scale where
+    the blur is a few pixels wide (it hides what that loses); the result is upsampled.
     """
+    if lens not in LENSES:
+        raise ValueError(f"lens must be one of {LENSES}, got {lens!r}")
     h, w = alpha.shape
     hole = (alpha > HOLE_ALPHA).view(np.uint8)
     known = 1 - hole
     has_hole = bool(hole.any())
-    factor = max(1, min(int(sigma / WORKING_SIGMA), h, w))
+    radius = DISC_RADIUS_PER_SIGMA * sigma
+    if lens == "disc":
+        factor = _reduction(radius, WORKING_DISC_RADIUS, (h, w))
+    else:
+        factor = _reduction(sigma, WORKING_SIGMA, (h, w))
 
     if factor < FULL_SIZE_FACTOR:
         # A light blur: blur at full size, the filled hole pasted in from a smaller fill.
@@ -182,6 +220,8 @@ def blurred_plate(image: np.ndarray, alpha: np.ndarray, sigma: float) -> np.ndar
             filled = _to_uint8(fill_holes(*_known_parts(image, known, fill_factor)))
             plate = image.copy()
             cv2.copyTo(_expand(filled, fill_factor, (h, w)), hole, plate)
+        if lens == "disc":
+            return _to_uint8(_lens_blur(plate, radius))
         return cv2.GaussianBlur(plate, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REFLECT_101)
 
     colour, coverage = _known_parts(image, known, factor)
@@ -193,7 +233,11 @@ def blurred_plate(image: np.ndarray, alpha: np.ndarray, sigma: float) -> np.ndar
         plate = fill_holes(colour, coverage)
     else:
         plate = colour
-    return _expand(_to_uint8(_blur_small(plate, sigma, factor)), factor, (h, w))
+    if lens == "disc":
+        small = _lens_blur(plate, radius / factor)
+    else:
+        small = _blur_small(plate, sigma, factor)
+    return _expand(_to_uint8(small), factor, (h, w))
 
 
 def composite(image: np.ndarray, background: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -210,13 +254,15 @@ def blur_background(
     soft: bool = True,
     *,
     pixel_scale: float = 1.0,
+    lens: str = "gaussian",
 ) -> np.ndarray:
     """Blur the background behind the subject: remove the subject, blur, composite.
 
     ``strength`` is the Gaussian kernel size in full-resolution pixels (odd, 5..255).
     ``soft=False`` marks a binary mask, whose edge is feathered first. ``pixel_scale`` is
     the size of ``image`` relative to the full-resolution photo, for previews: the blur
-    looks the same at any scale. Pixels with alpha = 1 come back unchanged.
+    looks the same at any scale. ``lens="disc"`` gives a lens (bokeh) blur with blooming
+    highlights instead of the Gaussian. Pixels with alpha = 1 come back unchanged.
     """
     image, alpha = _validated(image, alpha)
     if not (MIN_STRENGTH <= strength <= MAX_STRENGTH) or strength % 2 == 0:
@@ -226,7 +272,7 @@ def blur_background(
     if not soft:
         alpha = feather(alpha, pixel_scale)
     sigma = equivalent_sigma(strength) * pixel_scale
-    background = blurred_plate(image, alpha, sigma)
+    background = blurred_plate(image, alpha, sigma, lens)
     return composite(image, background, alpha)
 
 

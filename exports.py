@@ -1,0 +1,86 @@
+"""The files a result is exported as, shared by the app's ZIP and the batch command.
+
+Per photo and model: the mask overlay, the matte (8-bit PNG), the cut-out (RGBA PNG) and
+the blurred photo, all at the photo's full resolution.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+import blur
+from photo import encode_jpeg, safe_filename
+
+KINDS = ("overlay.png", "matte.png", "cutout.png", "blur.jpg")
+
+
+@dataclass
+class Export:
+    folder: str  # safe, unique per photo
+    model_key: str
+    rgb: np.ndarray  # full resolution
+    alpha: np.ndarray  # any size: resized to the photo
+    soft: bool
+    strength: int
+    lens: str = "gaussian"
+
+
+def _png(array: np.ndarray, mode: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array, mode).save(buffer, "PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def result_files(item: Export) -> dict[str, bytes]:
+    """File name (within the photo's folder) -> bytes, for one photo and model."""
+    alpha = blur.resize_alpha(item.alpha, item.rgb.shape[:2])
+    matte = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    blurred = blur.blur_background(item.rgb, alpha, item.strength, item.soft, lens=item.lens)
+    return {
+        f"{item.model_key}_overlay.png": _png(blur.mask_overlay(item.rgb, alpha), "RGB"),
+        f"{item.model_key}_matte.png": _png(matte, "L"),
+        f"{item.model_key}_cutout.png": _png(np.dstack([item.rgb, matte]), "RGBA"),
+        f"{item.model_key}_blur.jpg": encode_jpeg(blurred),
+    }
+
+
+def photo_folders(names: list[str]) -> list[str]:
+    """Safe folder names, one per photo, unique even when the photos' names are not."""
+    folders, seen = [], set()
+    for name in names:
+        base = safe_filename(Path(name).stem)
+        folder, n = base, 1
+        while folder in seen:
+            n += 1
+            folder = f"{base}-{n}"
+        seen.add(folder)
+        folders.append(folder)
+    return folders
+
+
+def zip_bytes(items: Iterable[Export]) -> bytes:
+    """A ZIP of every item's files under its photo's folder (images are stored, not deflated)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for item in items:
+            for name, data in result_files(item).items():
+                archive.writestr(f"{item.folder}/{name}", data)
+    return buffer.getvalue()
+
+
+def write_files(item: Export, out_dir: Path) -> list[Path]:
+    folder = out_dir / item.folder
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, data in result_files(item).items():
+        path = folder / name
+        path.write_bytes(data)
+        written.append(path)
+    return written
