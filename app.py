@@ -6,21 +6,32 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from pathlib import Path
+from functools import partial
 
+import altair as alt
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import blur
 import models
+from before_after import before_after_html
+from exports import Export, file_name, make_file, photo_folders, zip_bytes
 from models import ModelResult, ModelSpec
-from photo import UPLOAD_TYPES, Photo, PhotoError, as_text, decode_photo, encode_jpeg, safe_filename
+from photo import UPLOAD_TYPES, Photo, PhotoError, as_text, decode_photo
 
 RUN_LABEL = "Run Segmentation and Blurring"
 COLUMNS_PER_ROW = 4
 MIN_COLUMNS = 3  # so one or two models do not stretch their images across the page
 POLL_SECONDS = 0.25
 PREVIEW_MAX_SIDE = 1280  # what the browser gets; full resolution is for downloads only
+LENS_LABELS = {"gaussian": "Gaussian", "disc": "Lens (bokeh)"}
+DOWNLOAD_LABELS = {
+    "blur.jpg": "Blurred photo (JPEG)",
+    "cutout.png": "Cut-out (PNG with alpha)",
+    "matte.png": "Matte (8-bit PNG)",
+    "overlay.png": "Mask overlay (PNG)",
+}
 
 st.set_page_config(page_title="Portrait Blur Arena", layout="wide")
 st.title("Portrait Background Blur — Model Comparison")
@@ -32,6 +43,7 @@ class Upload:
 
     file_id: str
     title: str  # tab title, unique among the uploads
+    folder: str  # safe name for files and archives, unique among the uploads
     photo: Photo
     rgb: np.ndarray  # full resolution
     preview: np.ndarray  # at most PREVIEW_MAX_SIDE
@@ -55,7 +67,15 @@ def model_help(spec: ModelSpec) -> str:
     )
 
 
-def sidebar() -> tuple[str, list[ModelSpec], int]:
+@dataclass
+class Look:
+    """How the blur looks: the sidebar's blur settings."""
+
+    strength: int
+    lens: str
+
+
+def sidebar() -> tuple[str, list[ModelSpec], Look]:
     with st.sidebar:
         st.header("Settings")
         choice = st.selectbox("Compute device", models.device_options())
@@ -77,14 +97,21 @@ def sidebar() -> tuple[str, list[ModelSpec], int]:
             help="Gaussian kernel size in pixels at full resolution. Moving it re-blurs "
             "the results without running any model again.",
         )
-    return models.resolve_device(choice), chosen, strength
+        lens = st.radio(
+            "Blur shape",
+            list(LENS_LABELS),
+            format_func=LENS_LABELS.get,
+            horizontal=True,
+            help="Lens: a disc-shaped blur whose highlights bloom, as portrait modes do.",
+        )
+    return models.resolve_device(choice), chosen, Look(strength, lens)
 
 
-def decode_upload(uploaded, title: str) -> Upload:
+def decode_upload(uploaded, title: str, folder: str) -> Upload:
     photo = decode_photo(uploaded.getvalue(), uploaded.name)
     rgb = np.asarray(photo.image)
     preview, scale = blur.fit_within(rgb, PREVIEW_MAX_SIDE)
-    return Upload(uploaded.file_id, title, photo, rgb, preview, scale)
+    return Upload(uploaded.file_id, title, folder, photo, rgb, preview, scale)
 
 
 def unique_titles(names: list[str]) -> list[str]:
@@ -106,10 +133,11 @@ def load_uploads(files: list) -> tuple[list[Upload], list[str]]:
             k: v for k, v in st.session_state.get("shown", {}).items() if k[0] != file_id
         }
     good, errors = [], []
-    for file, title in zip(files, unique_titles([f.name for f in files]), strict=True):
+    names = [f.name for f in files]
+    for file, title, folder in zip(files, unique_titles(names), photo_folders(names), strict=True):
         if file.file_id not in kept:
             try:
-                kept[file.file_id] = decode_upload(file, title)
+                kept[file.file_id] = decode_upload(file, title, folder)
             except PhotoError as error:
                 kept[file.file_id] = f"{as_text(error.name)}: {error.problem}"
             except Exception as error:  # noqa: BLE001 - a file must never crash the app
@@ -202,38 +230,47 @@ def show_mask(shown: Shown) -> None:
         st.warning("No humans detected.")
 
 
-def full_size_blur(shown: Shown, upload: Upload, strength: int):
-    """A download callable: the full-resolution blur is made only when asked for."""
+def export_item(shown: Shown, upload: Upload, look: Look) -> Export:
     soft = shown.result.spec.mask_kind == "alpha"
-
-    def make() -> bytes:
-        alpha = blur.resize_alpha(shown.result.alpha, upload.rgb.shape[:2])
-        return encode_jpeg(blur.blur_background(upload.rgb, alpha, strength, soft=soft))
-
-    return make
+    return Export(
+        upload.folder, shown.result.spec.key, upload.rgb, shown.result.alpha, soft,
+        look.strength, look.lens,
+    )  # fmt: skip
 
 
-def show_blur(shown: Shown, upload: Upload, strength: int) -> None:
-    if shown.alpha is None:
-        return
-    soft = shown.result.spec.mask_kind == "alpha"
-    preview = blur.blur_background(
-        upload.preview, shown.alpha, strength, soft=soft, pixel_scale=upload.scale
-    )
-    st.image(preview, width="stretch")
-    st.download_button(
-        "Download blurred photo",
-        data=full_size_blur(shown, upload, strength),
-        file_name=f"{safe_filename(Path(upload.photo.name).stem)}-{shown.result.spec.key}"
-        f"-blur{strength}.jpg",
-        mime="image/jpeg",
-        key=f"download:{upload.file_id}:{shown.result.spec.key}",
-        on_click="ignore",
-        help="Full resolution, JPEG quality 95.",
-    )
+def downloads(shown: Shown, upload: Upload, look: Look) -> None:
+    """Per-result files, each made at full resolution only when its button is clicked."""
+    item = export_item(shown, upload, look)
+    with st.popover("Downloads", width="stretch"):
+        for kind, label in DOWNLOAD_LABELS.items():
+            st.download_button(
+                label,
+                data=partial(make_file, item, kind),
+                file_name=f"{upload.folder}_{file_name(item, kind)}",
+                key=f"download:{upload.file_id}:{item.model_key}:{kind}",
+                on_click="ignore",
+                width="stretch",
+            )
 
 
-def show_results(shown: list[Shown], upload: Upload, strength: int) -> None:
+def preview_blurs(shown: list[Shown], upload: Upload, look: Look) -> dict[str, np.ndarray]:
+    return {
+        item.result.spec.key: blur.blur_background(
+            upload.preview,
+            item.alpha,
+            look.strength,
+            soft=item.result.spec.mask_kind == "alpha",
+            pixel_scale=upload.scale,
+            lens=look.lens,
+        )
+        for item in shown
+        if item.alpha is not None
+    }
+
+
+def show_results(
+    shown: list[Shown], upload: Upload, look: Look, blurred: dict[str, np.ndarray]
+) -> None:
     """Per row of models: their mask overlays, then their blurred photos underneath."""
     for first in range(0, len(shown), COLUMNS_PER_ROW):
         row = shown[first : first + COLUMNS_PER_ROW]
@@ -243,10 +280,78 @@ def show_results(shown: list[Shown], upload: Upload, strength: int) -> None:
                 show_mask(item)
         for column, item in zip(st.columns(slots), row, strict=False):
             with column:
-                show_blur(item, upload, strength)
+                if item.result.spec.key in blurred:
+                    st.image(blurred[item.result.spec.key], width="stretch")
+                    downloads(item, upload, look)
 
 
-def show_photo(upload: Upload, chosen: list[ModelSpec], device: str, strength: int) -> None:
+def show_before_after(shown: list[Shown], upload: Upload, blurred: dict[str, np.ndarray]) -> None:
+    found = [item.result.spec for item in shown if item.result.spec.key in blurred]
+    if not found:
+        return
+    st.subheader("Before / after")
+    spec = st.selectbox(
+        "Compare the original with",
+        found,
+        format_func=lambda s: s.label,
+        key=f"compare:{upload.file_id}",
+        help="Drag across the photo to move the divide.",
+    )
+    page, height = before_after_html(upload.preview, blurred[spec.key], ("Original", spec.label))
+    st.iframe(page, height=height)
+
+
+def show_agreement(shown: list[Shown]) -> None:
+    """Pairwise mask IoU as a heatmap, and inference time per model as bars."""
+    with_alpha = [item for item in shown if item.alpha is not None]
+    timed = [item for item in shown if item.result.ok]
+    if not timed:
+        return
+    st.subheader("Agreement and speed")
+    left, right = st.columns(2)
+    if len(with_alpha) < 2:
+        left.caption("Mask agreement needs two or more models that found a person.")
+    else:
+        labels = [item.result.spec.label for item in with_alpha]
+        matrix = blur.iou_matrix([item.alpha for item in with_alpha])
+        cells = pd.DataFrame(
+            [(a, b, matrix[i, j]) for i, a in enumerate(labels) for j, b in enumerate(labels)],
+            columns=["model", "versus", "IoU"],
+        )
+        heat = alt.Chart(cells).encode(
+            x=alt.X("versus:N", sort=labels, title=None),
+            y=alt.Y("model:N", sort=labels, title=None),
+        )
+        chart = heat.mark_rect().encode(
+            color=alt.Color("IoU:Q", scale=alt.Scale(domain=[0, 1], scheme="greens"))
+        ) + heat.mark_text().encode(text=alt.Text("IoU:Q", format=".2f"))
+        with left:
+            st.caption("Mask agreement: intersection over union of the subjects (alpha > 0.5)")
+            st.altair_chart(chart, width="stretch", height=60 + 40 * len(labels))
+            st.dataframe(
+                pd.DataFrame(matrix, index=labels, columns=labels).round(3), width="stretch"
+            )
+    times = pd.DataFrame(
+        {
+            "model": [item.result.spec.label for item in timed],
+            "seconds": [item.result.inference_s for item in timed],
+        }
+    )
+    bars = (
+        alt.Chart(times)
+        .mark_bar()
+        .encode(
+            x=alt.X("seconds:Q", title="inference time (s)"),
+            y=alt.Y("model:N", sort="x", title=None),
+            tooltip=["model", alt.Tooltip("seconds:Q", format=".3f")],
+        )
+    )
+    with right:
+        st.caption("Inference time on this photo (model only, not loading)")
+        st.altair_chart(bars, width="stretch", height=60 + 30 * len(timed))
+
+
+def show_photo(upload: Upload, chosen: list[ModelSpec], device: str, look: Look) -> None:
     if upload.photo.notes:
         st.caption(f"{as_text(upload.photo.name)}: " + "; ".join(upload.photo.notes) + ".")
     cache = st.session_state["shown"]
@@ -255,14 +360,28 @@ def show_photo(upload: Upload, chosen: list[ModelSpec], device: str, strength: i
         for spec in chosen
         if (key := (upload.file_id, spec.key, models.runs_on(spec, device))) in cache
     ]
-    if shown:
-        show_results(shown, upload, strength)
-    else:
+    if not shown:
         size = f"{upload.rgb.shape[1]}x{upload.rgb.shape[0]}"
         st.image(upload.preview, caption=f"{size} · click {RUN_LABEL}", width=320)
+        return
+    blurred = preview_blurs(shown, upload, look)
+    show_results(shown, upload, look, blurred)
+    show_before_after(shown, upload, blurred)
+    show_agreement(shown)
 
 
-device, chosen, strength = sidebar()
+def all_exports(uploads: list[Upload], chosen: list[ModelSpec], device: str, look: Look):
+    cache = st.session_state["shown"]
+    return [
+        export_item(item, upload, look)
+        for upload in uploads
+        for spec in chosen
+        if (item := cache.get((upload.file_id, spec.key, models.runs_on(spec, device))))
+        and item.alpha is not None
+    ]
+
+
+device, chosen, look = sidebar()
 files = st.file_uploader("Upload portraits", type=UPLOAD_TYPES, accept_multiple_files=True)
 clicked = st.button(RUN_LABEL, type="primary", disabled=not files or not chosen)
 if not chosen:
@@ -288,9 +407,19 @@ if clicked and uploads:
             result, by_id[upload.file_id]
         )
 
+exportable = all_exports(uploads, chosen, device, look)
+if exportable:
+    st.download_button(
+        "Download all results (ZIP)",
+        data=partial(zip_bytes, exportable),
+        file_name="portrait-blur-results.zip",
+        mime="application/zip",
+        on_click="ignore",
+        help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
+    )
 if len(uploads) == 1:
-    show_photo(uploads[0], chosen, device, strength)
+    show_photo(uploads[0], chosen, device, look)
 elif uploads:
     for tab, upload in zip(st.tabs([as_text(u.title) for u in uploads]), uploads, strict=True):
         with tab:
-            show_photo(upload, chosen, device, strength)
+            show_photo(upload, chosen, device, look)

@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 photo = decode_photo(path.read_bytes(), path.name)
             except (PhotoError, OSError) as error:
-                tqdm.write(str(error) if isinstance(error, PhotoError) else f"{path}: {error}")
+                message = str(error) if isinstance(error, PhotoError) else f"{path}: {error}"
+                tqdm.write(message, file=sys.stderr)
                 failures += 1
                 bar.update(len(args.models))
                 continue
@@ -71,10 +72,12 @@ def main(argv: list[str] | None = None) -> int:
                 bar.set_description(f"{path.name} · {get_spec(key).label}")
                 result = run_model(key, photo.model_image, device)
                 if not result.ok:
-                    tqdm.write(f"{path.name}: {result.error}")
+                    tqdm.write(f"{path.name}: {result.error}", file=sys.stderr)
                     failures += 1
                 elif not result.found_subject:
-                    tqdm.write(f"{path.name}: {result.spec.label}: No humans detected.")
+                    tqdm.write(
+                        f"{path.name}: {result.spec.label}: No humans detected.", file=sys.stderr
+                    )
                 else:
                     if rgb is None:
                         rgb = np.asarray(photo.image)

@@ -38,17 +38,36 @@ def _png(array: np.ndarray, mode: str) -> bytes:
     return buffer.getvalue()
 
 
+def _full_alpha(item: Export) -> np.ndarray:
+    return blur.resize_alpha(item.alpha, item.rgb.shape[:2])
+
+
+def _matte(item: Export) -> np.ndarray:
+    return np.clip(_full_alpha(item) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+
+
+MAKERS = {
+    "overlay.png": lambda item: _png(blur.mask_overlay(item.rgb, _full_alpha(item)), "RGB"),
+    "matte.png": lambda item: _png(_matte(item), "L"),
+    "cutout.png": lambda item: _png(np.dstack([item.rgb, _matte(item)]), "RGBA"),
+    "blur.jpg": lambda item: encode_jpeg(
+        blur.blur_background(item.rgb, _full_alpha(item), item.strength, item.soft, lens=item.lens)
+    ),
+}
+
+
+def file_name(item: Export, kind: str) -> str:
+    return f"{item.model_key}_{kind}"
+
+
+def make_file(item: Export, kind: str) -> bytes:
+    """One exported file (a KINDS entry) of one photo and model, at full resolution."""
+    return MAKERS[kind](item)
+
+
 def result_files(item: Export) -> dict[str, bytes]:
     """File name (within the photo's folder) -> bytes, for one photo and model."""
-    alpha = blur.resize_alpha(item.alpha, item.rgb.shape[:2])
-    matte = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    blurred = blur.blur_background(item.rgb, alpha, item.strength, item.soft, lens=item.lens)
-    return {
-        f"{item.model_key}_overlay.png": _png(blur.mask_overlay(item.rgb, alpha), "RGB"),
-        f"{item.model_key}_matte.png": _png(matte, "L"),
-        f"{item.model_key}_cutout.png": _png(np.dstack([item.rgb, matte]), "RGBA"),
-        f"{item.model_key}_blur.jpg": encode_jpeg(blurred),
-    }
+    return {file_name(item, kind): make_file(item, kind) for kind in KINDS}
 
 
 def photo_folders(names: list[str]) -> list[str]:

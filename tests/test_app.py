@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
@@ -45,6 +46,14 @@ def upload_and_run(at: AppTest, name: str, data: bytes) -> AppTest:
     return next(b for b in at.button if b.label == RUN).click().run()
 
 
+SECTIONS = {"Before / after", "Agreement and speed"}
+
+
+def model_headers(at: AppTest) -> list[str]:
+    """The model columns' titles, in order."""
+    return [h.value for h in at.main.subheader if h.value not in SECTIONS]
+
+
 def image_urls(at: AppTest) -> list[str]:
     return [url for image in at.image for url in image.value]
 
@@ -65,7 +74,7 @@ def test_first_screen(app):
 def test_upload_run_and_move_the_slider(app, astronaut_path, predict_calls):
     at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
     assert not at.exception and not at.error
-    assert [h.value for h in at.main.subheader] == ["MediaPipe Selfie"]
+    assert model_headers(at) == ["MediaPipe Selfie"]
     assert re.fullmatch(r"Inference: \d+\.\d\d s · CPU( · loaded in .*)?", at.caption[0].value)
     assert len(at.image) == 2  # mask overlay, blurred result
     assert len(predict_calls) == 1
@@ -117,7 +126,7 @@ def test_a_failing_model_does_not_hide_the_others(broken_model, astronaut_path):
     }
     at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
     assert not at.exception
-    assert [h.value for h in at.main.subheader] == ["MediaPipe Selfie", "Broken Stand-in"]
+    assert model_headers(at) == ["MediaPipe Selfie", "Broken Stand-in"]
     assert at.error[0].value == "Broken Stand-in failed: OSError: weights file is corrupt"
     assert len(at.image) == 2  # MediaPipe's overlay and blur
 
@@ -144,7 +153,7 @@ def test_hub_models_side_by_side_and_offline_message(offline_hub, astronaut_path
     try:
         at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
         assert not at.exception
-        assert [h.value for h in at.main.subheader] == [
+        assert model_headers(at) == [
             "MediaPipe Selfie",
             "BiRefNet Portrait",
             "RMBG 2.0",
@@ -178,5 +187,33 @@ def test_slider_on_a_12_mp_photo_never_reruns_the_model(app, astronaut_path, pre
     assert before[1] != seen[0][1] != seen[1][1]  # each strength re-blurred
     assert before[0] == seen[0][0] == seen[1][0]  # the overlay is kept
     assert predict_calls == [(4000, 3000)]
-    downloads = [d for d in at.get("download_button")]
-    assert len(downloads) == 1
+    labels = [d.label for d in at.get("download_button")]
+    assert labels == [
+        "Download all results (ZIP)",
+        "Blurred photo (JPEG)",
+        "Cut-out (PNG with alpha)",
+        "Matte (8-bit PNG)",
+        "Mask overlay (PNG)",
+    ]
+
+
+def test_before_after_and_agreement_views(add_standin_model, astronaut_path):
+    class Square:
+        """Stand-in mask (plumbing only): the photo's centre square."""
+
+        def predict(self, image):
+            alpha = np.zeros((image.height, image.width), np.float32)
+            alpha[128:384, 128:384] = 1.0
+            return alpha
+
+    add_standin_model("square", "Square Stand-in", lambda spec, device: Square(), default=True)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+    assert not at.exception
+    assert "Before / after" in [h.value for h in at.main.subheader]
+    compare = next(s for s in at.selectbox if s.label == "Compare the original with")
+    assert compare.options == ["MediaPipe Selfie", "Square Stand-in"]
+    table = at.dataframe[0].value
+    assert list(table.index) == ["MediaPipe Selfie", "Square Stand-in"]
+    assert table.iloc[0, 0] == table.iloc[1, 1] == 1.0
+    assert table.iloc[0, 1] == table.iloc[1, 0] and 0.0 < table.iloc[0, 1] < 1.0

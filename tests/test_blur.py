@@ -216,3 +216,46 @@ def test_fit_within_keeps_small_images_and_shrinks_large_ones():
     assert fit_within(small, 200)[0] is small
     shrunk, scale = fit_within(textured(1000, 500), 200)
     assert shrunk.shape == (200, 100, 3) and scale == 0.2
+
+
+def test_iou_of_known_masks():
+    from blur import iou_matrix, mask_iou
+
+    a = np.zeros((10, 10), np.float32)
+    b = np.zeros((10, 10), np.float32)
+    a[:, :6] = 1.0  # 60 pixels
+    b[:, 4:] = 0.9  # 60 pixels, 20 shared
+    assert mask_iou(a, b) == pytest.approx(20 / 100)
+    assert mask_iou(a, a) == 1.0
+    assert mask_iou(np.zeros_like(a), np.zeros_like(a)) == 1.0  # both found nobody
+    matrix = iou_matrix([a, b, np.full_like(a, 0.4)])
+    assert matrix.tolist() == [[1.0, 0.2, 0.0], [0.2, 1.0, 0.0], [0.0, 0.0, 1.0]]
+
+
+def test_lens_kernel_is_a_normalised_disc():
+    from blur.composite import disc_kernel
+
+    kernel = disc_kernel(6.0)
+    assert kernel.shape == (13, 13)
+    assert kernel.sum() == pytest.approx(1.0)
+    assert np.allclose(kernel, kernel.T) and np.allclose(kernel, kernel[::-1])
+    inside = kernel[6, 6]
+    assert np.allclose(kernel[6, 1:12], inside)  # flat across the aperture
+    assert kernel[0, 0] == 0.0 and kernel[6, 0] < inside  # round, with a soft rim
+
+
+def test_lens_blur_turns_a_highlight_into_a_bright_disc():
+    image = np.full((200, 200, 3), 40, np.uint8)
+    image[100, 100] = 255
+    image[99:102, 99:102] = 255  # a small light source
+    nobody = np.zeros((200, 200), np.float32)
+    disc = blur_background(image, nobody, 31, lens="disc").astype(int)
+    gauss = blur_background(image, nobody, 31).astype(int)
+    radius = 2 * equivalent_sigma(31)
+    ring = disc[100, 100 + int(radius * 0.6)].mean() - 40
+    centre = disc[100, 100].mean() - 40
+    assert ring > 0.6 * centre  # flat-topped disc, not a peak
+    assert disc[100, 100 + int(radius * 1.4)].mean() - 40 < 0.1 * centre  # sharp rim
+    assert centre > (gauss[100, 100].mean() - 40)  # the highlight blooms
+    with pytest.raises(ValueError, match="lens"):
+        blur_background(image, nobody, 31, lens="cat-eye")

@@ -12,10 +12,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import pytest
 
+from exports import KINDS
 from tests.conftest import DATA, ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -146,7 +148,37 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     assert not failed, f"server errors: {failed}"
     assert len(page.evaluate(LOADED_RESULT_IMAGES)) >= 2
 
-    screenshot = OUTPUT / "browser.png"
-    page.screenshot(path=str(screenshot), full_page=True)
+    save_view(page, "screenshot.png")
+
+    # Before/after: a self-contained iframe whose two images load.
+    heading = page.get_by_role("heading", name="Before / after")
+    heading.scroll_into_view_if_needed()
+    frame = page.frame_locator("iframe").first
+    frame.locator("input[type=range]").wait_for(timeout=30_000)
+    loaded = frame.locator("img").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
+    assert len(loaded) == 2 and min(loaded) > 0
+    frame.locator("input[type=range]").fill("25")
+    save_view(page, "before-after.png")
+    page.get_by_role("heading", name="Agreement and speed").scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    save_view(page, "agreement.png")
+
+    # The ZIP downloads with every file of the run.
+    page.get_by_role(
+        "heading", name="Portrait Background Blur — Model Comparison"
+    ).scroll_into_view_if_needed()
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Download all results (ZIP)").click()
+    path = download.value.path()
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == sorted(
+            f"astronaut/mediapipe_selfie_{kind}" for kind in KINDS
+        )
+    assert download.value.suggested_filename == "portrait-blur-results.zip"
+
+
+def save_view(page, name: str) -> None:
+    screenshot = OUTPUT / name
+    page.screenshot(path=str(screenshot))
     if os.environ.get("UPDATE_SCREENSHOTS"):
-        shutil.copy(screenshot, ROOT / "docs" / "screenshot.png")
+        shutil.copy(screenshot, ROOT / "docs" / name)

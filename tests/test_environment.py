@@ -37,3 +37,13 @@ def test_cv2_does_not_need_libgl():
 def test_protobuf_is_new_enough_for_streamlit():
     major = int(metadata.version("protobuf").split(".")[0])
     assert major >= 5
+
+
+def test_pyarrow_works_with_the_installed_numpy():
+    """Streamlit's tables and charts need pyarrow, whose newest builds refuse numpy 1.x."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow
+
+    table = pyarrow.Table.from_pandas(pd.DataFrame({"iou": np.linspace(0, 1, 3)}))
+    assert table.num_rows == 3

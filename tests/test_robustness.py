@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from models import runtime
 from tests.conftest import ROOT
 from tests.corpus import BAD, GOOD
+from tests.test_app import model_headers
 
 RUN = "Run Segmentation and Blurring"
 
@@ -42,7 +43,7 @@ def test_every_unusual_photo_runs(app, name):
     make, note = GOOD[name]
     at = run_with(app, [(name, make())])
     assert not at.exception and not at.error
-    assert at.main.subheader[0].value == "MediaPipe Selfie"
+    assert model_headers(at)[0] == "MediaPipe Selfie"
     if note:
         assert any(note in c.value for c in at.caption)
 

@@ -1,0 +1,109 @@
+"""The ZIP, the per-result files and the batch command: same files, safe names, real images."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import cli
+from exports import KINDS, Export, make_file, photo_folders, result_files, zip_bytes
+from tests.conftest import DATA
+
+
+def item(folder: str = "me", key: str = "standin", size=(60, 40)) -> Export:
+    w, h = size
+    rgb = np.zeros((h, w, 3), np.uint8)
+    rgb[..., 2] = 200
+    alpha = np.zeros((h // 2, w // 2), np.float32)  # at the model's working size
+    alpha[5:15, 10:20] = 1.0
+    return Export(folder, key, rgb, alpha, soft=True, strength=11)
+
+
+def test_zip_holds_four_full_size_images_per_photo_and_model():
+    data = zip_bytes([item("me", "a"), item("me", "b"), item("you", "a")])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = sorted(archive.namelist())
+        assert names == sorted(
+            f"{folder}/{key}_{kind}"
+            for folder, key in (("me", "a"), ("me", "b"), ("you", "a"))
+            for kind in KINDS
+        )
+        modes = {}
+        for name in names:
+            image = Image.open(io.BytesIO(archive.read(name)))
+            image.load()
+            assert image.size == (60, 40)  # the photo's size, not the model's
+            modes[name.split("_", 1)[1]] = image.mode
+    assert modes == {
+        "overlay.png": "RGB",
+        "matte.png": "L",
+        "cutout.png": "RGBA",
+        "blur.jpg": "RGB",
+    }
+
+
+def test_matte_and_cutout_carry_the_alpha():
+    files = result_files(item())
+    matte = np.asarray(Image.open(io.BytesIO(files["standin_matte.png"])))
+    cutout = np.asarray(Image.open(io.BytesIO(files["standin_cutout.png"])))
+    assert matte[20, 30] == 255 and matte[2, 2] == 0
+    assert np.array_equal(cutout[..., 3], matte)
+    assert make_file(item(), "matte.png") == files["standin_matte.png"]
+
+
+def test_photo_folders_are_safe_and_unique():
+    names = ["me.jpg", "me.png", "../../etc/passwd", "me.jpg", "Été 2024.heic"]
+    assert photo_folders(names) == ["me", "me-2", "passwd", "me-3", "Ete_2024"]
+
+
+def test_batch_command_on_two_photos(tmp_path, capsys):
+    out = tmp_path / "out"
+    code = cli.main(
+        [str(DATA / "astronaut.png"), str(DATA / "camera.png"), "--model", "mediapipe_selfie",
+         "--out", str(out), "--strength", "51"]
+    )  # fmt: skip
+    assert code == 0
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == sorted(
+        f"{photo}/mediapipe_selfie_{kind}" for photo in ("astronaut", "camera") for kind in KINDS
+    )
+    blurred = Image.open(out / "astronaut" / "mediapipe_selfie_blur.jpg")
+    assert blurred.size == (512, 512)
+
+
+def test_batch_command_reports_bad_photos_and_goes_on(tmp_path, capsys):
+    bad = tmp_path / "notes.jpg"
+    bad.write_text("not a photo")
+    code = cli.main([str(bad), str(DATA / "astronaut.png"), "--model", "mediapipe_selfie",
+                     "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 1
+    assert "notes.jpg: not an image" in capsys.readouterr().err
+    assert (tmp_path / "out" / "astronaut" / "mediapipe_selfie_blur.jpg").is_file()
+
+
+@pytest.mark.parametrize(
+    "args", [["--model", "nope", "--out", "x", "p.jpg"], ["p.jpg"], ["--strength", "4", "--model",
+             "mediapipe_selfie", "--out", "x", "p.jpg"]],
+)  # fmt: skip
+def test_batch_command_refuses_bad_arguments(args):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(args)
+    assert stop.value.code == 2
+
+
+def test_installed_console_script_lists_models():
+    script = Path(sys.executable).parent / "portrait-blur"
+    done = subprocess.run(
+        [str(script), "--list-models"], capture_output=True, text=True, timeout=300,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "birefnet_portrait" in done.stdout and "mediapipe_selfie" in done.stdout
