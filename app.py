@@ -73,6 +73,7 @@ class Look:
 
     strength: int
     lens: str
+    clean_edges: bool
 
 
 def sidebar() -> tuple[str, list[ModelSpec], Look]:
@@ -104,7 +105,14 @@ def sidebar() -> tuple[str, list[ModelSpec], Look]:
             horizontal=True,
             help="Lens: a disc-shaped blur whose highlights bloom, as portrait modes do.",
         )
-    return models.resolve_device(choice), chosen, Look(strength, lens)
+        clean = st.toggle(
+            "Clean edges",
+            value=True,
+            help="In soft edges (hair, fur, motion blur) show the subject's own colour over the "
+            "blurred background, instead of the photo's mix with the sharp background behind it. "
+            "Also used for the cut-out downloads.",
+        )
+    return models.resolve_device(choice), chosen, Look(strength, lens, clean)
 
 
 def decode_upload(uploaded, title: str, folder: str) -> Upload:
@@ -234,7 +242,7 @@ def export_item(shown: Shown, upload: Upload, look: Look) -> Export:
     soft = shown.result.spec.mask_kind == "alpha"
     return Export(
         upload.folder, shown.result.spec.key, upload.rgb, shown.result.alpha, soft,
-        look.strength, look.lens,
+        look.strength, look.lens, look.clean_edges,
     )  # fmt: skip
 
 
@@ -262,6 +270,7 @@ def preview_blurs(shown: list[Shown], upload: Upload, look: Look) -> dict[str, n
             soft=item.result.spec.mask_kind == "alpha",
             pixel_scale=upload.scale,
             lens=look.lens,
+            clean_edges=look.clean_edges,
         )
         for item in shown
         if item.alpha is not None

@@ -35,6 +35,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--lens", choices=blur.LENSES, default="gaussian", help="blur shape")
     parser.add_argument("--device", default="Auto", help="Auto, CUDA, MPS or CPU")
+    parser.add_argument(
+        "--no-clean-edges", dest="clean_edges", action="store_false",
+        help="keep the photo's colours in soft edges (default: the subject's own colour)",
+    )  # fmt: skip
     parser.add_argument("--list-models", action="store_true", help="print the registry and exit")
     args = parser.parse_args(argv)
     if not args.list_models:
@@ -82,7 +86,10 @@ def main(argv: list[str] | None = None) -> int:
                     if rgb is None:
                         rgb = np.asarray(photo.image)
                     soft = result.spec.mask_kind == "alpha"
-                    item = Export(folder, key, rgb, result.alpha, soft, args.strength, args.lens)
+                    item = Export(
+                        folder, key, rgb, result.alpha, soft, args.strength, args.lens,
+                        args.clean_edges,
+                    )  # fmt: skip
                     write_files(item, args.out)
                 bar.update(1)
     print(f"Results in {args.out}" + (f" ({failures} failed)" if failures else ""))

@@ -30,6 +30,7 @@ class Export:
     soft: bool
     strength: int
     lens: str = "gaussian"
+    clean_edges: bool = True  # the subject's own colour in soft pixels (blur and cut-out)
 
 
 def _png(array: np.ndarray, mode: str) -> bytes:
@@ -46,13 +47,26 @@ def _matte(item: Export) -> np.ndarray:
     return np.clip(_full_alpha(item) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
+def _cutout(item: Export) -> bytes:
+    alpha = _full_alpha(item)
+    colours = blur.foreground_colours(item.rgb, alpha) if item.clean_edges else item.rgb
+    return _png(np.dstack([colours, _matte(item)]), "RGBA")
+
+
+def _blurred(item: Export) -> bytes:
+    alpha = _full_alpha(item)
+    return encode_jpeg(
+        blur.blur_background(
+            item.rgb, alpha, item.strength, item.soft, lens=item.lens, clean_edges=item.clean_edges
+        )
+    )
+
+
 MAKERS = {
     "overlay.png": lambda item: _png(blur.mask_overlay(item.rgb, _full_alpha(item)), "RGB"),
     "matte.png": lambda item: _png(_matte(item), "L"),
-    "cutout.png": lambda item: _png(np.dstack([item.rgb, _matte(item)]), "RGBA"),
-    "blur.jpg": lambda item: encode_jpeg(
-        blur.blur_background(item.rgb, _full_alpha(item), item.strength, item.soft, lens=item.lens)
-    ),
+    "cutout.png": _cutout,
+    "blur.jpg": _blurred,
 }
 
 

@@ -87,6 +87,20 @@ def compositing(sizes: dict[int, tuple[int, int]]) -> list[dict]:
     return rows
 
 
+def lens_speed(sizes: dict[int, tuple[int, int]]) -> None:
+    print("\nLens (disc, bloom) vs Gaussian blur, seconds; same fill and compositing")
+    header = f"{'MP':>3} {'k':>4} {'gaussian':>9} {'lens':>7} {'lens/gaussian':>13}"
+    print(header + "\n" + "-" * len(header))
+    for mp, (w, h) in sizes.items():
+        scene = portrait_scene(w, h)
+        for k in STRENGTHS:
+            gauss, _, _ = timed(partial(blur_background, scene.photo, scene.alpha, k), 3)
+            disc, _, _ = timed(
+                partial(blur_background, scene.photo, scene.alpha, k, lens="disc"), 3
+            )
+            print(f"{mp:>3} {k:>4} {gauss:>9.3f} {disc:>7.3f} {disc / gauss:>12.1f}x", flush=True)
+
+
 def jpeg_bytes(size: tuple[int, int]) -> bytes:
     from tests.conftest import DATA
 
@@ -179,6 +193,7 @@ def main() -> None:
     sizes = {mp: SIZES[mp] for mp in args.sizes}
 
     rows = compositing(sizes)
+    lens_speed(sizes)
     end_to_end(sizes)
     slider_s = slider_rerender()
     print()

@@ -40,9 +40,10 @@ def portrait_alpha(width: int, height: int, edge_fraction: float = 0.004) -> np.
     return np.clip((soft - 0.5) * 1.5 + 0.5, 0.0, 1.0).astype(np.float32)
 
 
-def portrait_scene(width: int, height: int, seed: int = 0) -> Scene:
+def portrait_scene(width: int, height: int, seed: int = 0, edge_fraction: float = 0.004) -> Scene:
+    """Subject over plate; a larger ``edge_fraction`` gives a wide soft edge, like hair."""
     plate = background_plate(width, height, seed)
-    alpha = portrait_alpha(width, height)
+    alpha = portrait_alpha(width, height, edge_fraction)
     yy, xx = np.mgrid[:height, :width].astype(np.float32)
     stripes = 40 * np.sin(xx / max(width, 1) * 60) * np.cos(yy / max(height, 1) * 45)
     subject = np.dstack([220 + stripes * 0.2, 40 + stripes, 170 - stripes * 0.5])
@@ -64,3 +65,14 @@ def background_band(alpha: np.ndarray, width_px: int) -> np.ndarray:
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def soft_band(alpha: np.ndarray) -> np.ndarray:
+    """The soft edge where subject and background mix: 0.05 < alpha < 0.95."""
+    return (alpha > 0.05) & (alpha < 0.95)
+
+
+def ideal_blur(scene: Scene, blurred_plate: np.ndarray) -> np.ndarray:
+    """alpha * F + (1 - alpha) * blur(B) with the true F and B: what a perfect result shows."""
+    a = scene.alpha[..., None]
+    return scene.subject.astype(np.float32) * a + blurred_plate.astype(np.float32) * (1.0 - a)

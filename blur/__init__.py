@@ -11,6 +11,7 @@ from blur.composite import (
     MIN_STRENGTH,
     blur_background,
     fit_within,
+    foreground_colours,
     mask_overlay,
     resize_alpha,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "MIN_STRENGTH",
     "blur_background",
     "fit_within",
+    "foreground_colours",
     "iou_matrix",
     "mask_iou",
     "mask_overlay",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -25,6 +26,13 @@ FULL_SIZE_FACTOR = 2.0  # below this reduction, blur at full size instead
 FILL_MAX_PIXELS = 1_000_000  # the hole's fill is never computed on more pixels than this
 RELAX_STEPS = 10  # smoothing passes per pyramid level of the fill, at least
 RELAX_BUDGET = 200_000  # pixel passes a level may spend on more smoothing
+
+# Soft pixels: alpha strictly between these; outside, the result is the background or the
+# photo within half a grey level.
+SOFT_LOW, SOFT_HIGH = 0.5 / 255, 1.0 - 0.5 / 255
+FOREGROUND_ALPHA = 0.9  # surely subject, for the estimate of the subject's own colour
+EDGE_SMOOTHING = 0.01  # reach of the local colour estimates, as a fraction of the diagonal
+BAND_CHUNK = 1 << 20  # soft pixels handled at once
 
 LENSES = ("gaussian", "disc")
 DISC_RADIUS_PER_SIGMA = 2.0  # a disc of radius 2 sigma spreads as far as the Gaussian
@@ -119,7 +127,9 @@ def _relax(
     return plate
 
 
-def fill_holes(premultiplied: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+def fill_holes(
+    premultiplied: np.ndarray, coverage: np.ndarray, relax_budget: int | None = None
+) -> np.ndarray:
     """Complete a plate known only in part: multigrid push-pull with harmonic smoothing.
 
     ``premultiplied`` (HxWx3 float32) holds each pixel's known colour times ``coverage``
@@ -137,7 +147,8 @@ def fill_holes(premultiplied: np.ndarray, coverage: np.ndarray) -> np.ndarray:
         missing = (1.0 - np.clip(weight, 0.0, 1.0))[..., None]
         coarse = cv2.pyrUp(filled, dstsize=(weight.shape[1], weight.shape[0]))
         # Small levels are cheap: smooth them more, up to a fixed budget of pixel passes.
-        steps = int(np.clip(RELAX_BUDGET / weight.size, RELAX_STEPS, 20 * RELAX_STEPS))
+        budget = RELAX_BUDGET if relax_budget is None else relax_budget
+        steps = int(np.clip(budget / weight.size, RELAX_STEPS, 20 * RELAX_STEPS))
         filled = _relax(colour + missing * coarse, colour, missing, steps)
     return filled
 
@@ -157,13 +168,23 @@ def _to_uint8(plate: np.ndarray) -> np.ndarray:
     return np.clip(plate + 0.5, 0, 255).astype(np.uint8)
 
 
+_COMPARISONS = {
+    ">": cv2.CMP_GT, ">=": cv2.CMP_GE, "<": cv2.CMP_LT, "<=": cv2.CMP_LE,
+}  # fmt: skip
+
+
+def _mask(alpha: np.ndarray, op: str, value: float) -> np.ndarray:
+    """uint8 mask (0 or 255) of ``alpha op value``; OpenCV's compare is several times faster."""
+    return cv2.compare(alpha, value, _COMPARISONS[op])
+
+
 def _known_parts(
     image: np.ndarray, known: np.ndarray, factor: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Downsampled known colour (premultiplied by coverage) and coverage."""
     masked = cv2.bitwise_and(image, image, mask=known)
     colour = _shrink(masked, factor).astype(np.float32)
-    coverage = _shrink(known * 255, factor).astype(np.float32) / 255.0
+    coverage = _shrink(known, factor).astype(np.float32) / 255.0
     return colour, coverage
 
 
@@ -200,11 +221,18 @@ def blurred_plate(
     a lens disc of radius 2 * sigma (the same spread). All of it happens at a scale where
     the blur is a few pixels wide (it hides what that loses); the result is upsampled.
     """
+    return _plate(image, alpha, sigma, lens)[0]
+
+
+def _plate(
+    image: np.ndarray, alpha: np.ndarray, sigma: float, lens: str
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """blurred_plate, plus the filled plate before blurring (float) and its reduction factor."""
     if lens not in LENSES:
         raise ValueError(f"lens must be one of {LENSES}, got {lens!r}")
     h, w = alpha.shape
-    hole = (alpha > HOLE_ALPHA).view(np.uint8)
-    known = 1 - hole
+    hole = _mask(alpha, ">", HOLE_ALPHA)
+    known = cv2.bitwise_not(hole)
     has_hole = bool(hole.any())
     radius = DISC_RADIUS_PER_SIGMA * sigma
     if lens == "disc":
@@ -214,15 +242,20 @@ def blurred_plate(
 
     if factor < FULL_SIZE_FACTOR:
         # A light blur: blur at full size, the filled hole pasted in from a smaller fill.
-        plate = image
+        plate, behind, behind_factor = image, image, 1
         if has_hole:
             fill_factor = max(1, math.ceil(math.sqrt(h * w / FILL_MAX_PIXELS)))
-            filled = _to_uint8(fill_holes(*_known_parts(image, known, fill_factor)))
+            behind = fill_holes(*_known_parts(image, known, fill_factor))
+            behind_factor = fill_factor
             plate = image.copy()
-            cv2.copyTo(_expand(filled, fill_factor, (h, w)), hole, plate)
+            cv2.copyTo(_expand(_to_uint8(behind), fill_factor, (h, w)), hole, plate)
         if lens == "disc":
-            return _to_uint8(_lens_blur(plate, radius))
-        return cv2.GaussianBlur(plate, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REFLECT_101)
+            blurred = _to_uint8(_lens_blur(plate, radius))
+        else:
+            blurred = cv2.GaussianBlur(
+                plate, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REFLECT_101
+            )
+        return blurred, behind, behind_factor
 
     colour, coverage = _known_parts(image, known, factor)
     if not coverage.any():
@@ -237,13 +270,129 @@ def blurred_plate(
         small = _lens_blur(plate, radius / factor)
     else:
         small = _blur_small(plate, sigma, factor)
-    return _expand(_to_uint8(small), factor, (h, w))
+    return _expand(_to_uint8(small), factor, (h, w)), plate, factor
 
 
-def composite(image: np.ndarray, background: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """``image * alpha + background * (1 - alpha)``; alpha = 1 pixels are copied exactly."""
-    out = cv2.blendLinear(image, background, alpha, 1.0 - alpha)
-    cv2.copyTo(image, (alpha >= 1.0).view(np.uint8), out)
+def _sample(small: np.ndarray, factor: int, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """Bilinear samples (N x 3 float32) of a map made at ``factor``, at full-size coordinates."""
+    n = ys.size
+    width = 4096  # remap wants a 2-D map of under 32767 rows
+    rows = -(-n // width)
+    map_x = np.zeros(rows * width, np.float32)
+    map_y = np.zeros(rows * width, np.float32)
+    map_x[:n] = (xs + 0.5) / factor - 0.5
+    map_y[:n] = (ys + 0.5) / factor - 0.5
+    samples = cv2.remap(
+        small.astype(np.float32, copy=False),
+        map_x.reshape(rows, width),
+        map_y.reshape(rows, width),
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return samples.reshape(-1, 3)[:n]
+
+
+def _soft_band(alpha: np.ndarray) -> np.ndarray:
+    """Flat indices of the pixels that are neither background nor subject."""
+    return np.flatnonzero((alpha > SOFT_LOW) & (alpha < SOFT_HIGH))  # bool: fast nonzero
+
+
+@dataclass
+class _EdgeMaps:
+    """Coarse maps of the subject's own colour and of the colour behind it."""
+
+    own: np.ndarray
+    own_factor: int
+    behind: np.ndarray
+    behind_factor: int
+
+    def unmix(self, image: np.ndarray, alpha: np.ndarray, band: np.ndarray) -> np.ndarray:
+        """F at the band pixels, from I = alpha F + (1 - alpha) B and the local estimates."""
+        ys, xs = np.divmod(band, alpha.shape[1])
+        subject = _sample(self.own, self.own_factor, ys, xs)
+        behind = _sample(self.behind, self.behind_factor, ys, xs)
+        a = alpha.reshape(-1)[band][:, None]
+        observed = image.reshape(-1, 3)[band].astype(np.float32)
+        # The local subject colour, corrected by what the observed mix says it must be.
+        return np.clip(subject + a * (observed - a * subject - (1 - a) * behind), 0, 255)
+
+
+def _edge_maps(
+    image: np.ndarray,
+    alpha: np.ndarray,
+    behind: np.ndarray | None = None,
+    behind_factor: int = 1,
+) -> _EdgeMaps | None:
+    """Local estimates of the subject's and the background's own colours, or None.
+
+    The subject's comes from the pixels that are surely subject (alpha >= FOREGROUND_ALPHA)
+    nearby, averaged and filled at a coarse scale; the background's from ``behind``, the
+    filled plate at ``behind_factor`` (made here when not given).
+    """
+    h, w = alpha.shape
+    subject = _mask(alpha, ">=", FOREGROUND_ALPHA)
+    if not subject.any() or subject.all():
+        return None
+    factor = max(1, min(int(EDGE_SMOOTHING * math.hypot(h, w) / WORKING_SIGMA), h, w))
+    if behind is None:
+        background = _mask(alpha, "<=", HOLE_ALPHA)
+        if not background.any():
+            return None
+        behind, behind_factor = fill_holes(*_known_parts(image, background, factor)), factor
+    # A rough fill is enough: only the band next to the subject is ever sampled.
+    own = fill_holes(*_known_parts(image, subject, factor), relax_budget=0)
+    return _EdgeMaps(own, factor, behind, behind_factor)
+
+
+def _chunks(band: np.ndarray) -> list[np.ndarray]:
+    """The band in pieces, so the per-pixel arithmetic never needs much memory at once."""
+    return [band[i : i + BAND_CHUNK] for i in range(0, band.size, BAND_CHUNK)]
+
+
+def foreground_colours(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """The subject's own colour F in every pixel, from ``I = alpha F + (1 - alpha) B``.
+
+    Soft pixels (hair, motion blur) mix the subject with the background behind it; F is
+    taken apart from that mix with local estimates of both colours (a blur-fusion estimate),
+    so cut-outs and blurs do not carry a fringe of the sharp original background. Other
+    pixels keep the photo's colour.
+    """
+    image, alpha = _validated(image, alpha)
+    out = image.copy()
+    band = _soft_band(alpha)
+    maps = _edge_maps(image, alpha) if band.size else None
+    if maps is not None:
+        for part in _chunks(band):
+            out.reshape(-1, 3)[part] = _to_uint8(maps.unmix(image, alpha, part))
+    return out
+
+
+def composite(
+    image: np.ndarray,
+    background: np.ndarray,
+    alpha: np.ndarray,
+    clean_edges: bool = True,
+    behind: tuple[np.ndarray, int] | None = None,
+) -> np.ndarray:
+    """``alpha * F + (1 - alpha) * background``, where F is the subject's own colour.
+
+    With ``clean_edges`` F is estimated in soft pixels (foreground_colours); without, F is
+    the photo's colour (the seed's compositing). ``behind`` is the unblurred filled plate and
+    its reduction factor, when known. Pixels with alpha = 1 are copied exactly.
+    ``background`` is consumed: the result is written into it.
+    """
+    out = background
+    cv2.copyTo(image, _mask(alpha, ">=", SOFT_HIGH), out)
+    band = _soft_band(alpha)
+    maps = _edge_maps(image, alpha, *(behind or ())) if clean_edges and band.size else None
+    for part in _chunks(band):
+        if maps is None:
+            subject = image.reshape(-1, 3)[part].astype(np.float32)
+        else:
+            subject = maps.unmix(image, alpha, part)
+        a = alpha.reshape(-1)[part][:, None]
+        seen_behind = out.reshape(-1, 3)[part].astype(np.float32)
+        out.reshape(-1, 3)[part] = _to_uint8(subject * a + seen_behind * (1.0 - a))
     return out
 
 
@@ -255,6 +404,7 @@ def blur_background(
     *,
     pixel_scale: float = 1.0,
     lens: str = "gaussian",
+    clean_edges: bool = True,
 ) -> np.ndarray:
     """Blur the background behind the subject: remove the subject, blur, composite.
 
@@ -262,7 +412,9 @@ def blur_background(
     ``soft=False`` marks a binary mask, whose edge is feathered first. ``pixel_scale`` is
     the size of ``image`` relative to the full-resolution photo, for previews: the blur
     looks the same at any scale. ``lens="disc"`` gives a lens (bokeh) blur with blooming
-    highlights instead of the Gaussian. Pixels with alpha = 1 come back unchanged.
+    highlights instead of the Gaussian. ``clean_edges`` composites the subject's own colour
+    in soft pixels instead of the photo's (see foreground_colours). Pixels with alpha = 1
+    come back unchanged.
     """
     image, alpha = _validated(image, alpha)
     if not (MIN_STRENGTH <= strength <= MAX_STRENGTH) or strength % 2 == 0:
@@ -272,8 +424,8 @@ def blur_background(
     if not soft:
         alpha = feather(alpha, pixel_scale)
     sigma = equivalent_sigma(strength) * pixel_scale
-    background = blurred_plate(image, alpha, sigma, lens)
-    return composite(image, background, alpha)
+    background, behind, behind_factor = _plate(image, alpha, sigma, lens)
+    return composite(image, background, alpha, clean_edges, (behind, behind_factor))
 
 
 def fit_within(array: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
