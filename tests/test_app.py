@@ -217,3 +217,15 @@ def test_before_after_and_agreement_views(add_standin_model, astronaut_path):
     assert list(table.index) == ["MediaPipe Selfie", "Square Stand-in"]
     assert table.iloc[0, 0] == table.iloc[1, 1] == 1.0
     assert table.iloc[0, 1] == table.iloc[1, 0] and 0.0 < table.iloc[0, 1] < 1.0
+
+
+def test_clean_edges_toggle_reblurs_without_the_model(app, astronaut_path, predict_calls):
+    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
+    toggle = next(t for t in at.toggle if t.label == "Clean edges")
+    assert toggle.value is True
+    before = image_urls(at)
+    toggle.set_value(False).run()
+    after = image_urls(at)
+    assert not at.exception
+    assert after[0] == before[0] and after[1] != before[1]
+    assert len(predict_calls) == 1

@@ -259,3 +259,52 @@ def test_lens_blur_turns_a_highlight_into_a_bright_disc():
     assert centre > (gauss[100, 100].mean() - 40)  # the highlight blooms
     with pytest.raises(ValueError, match="lens"):
         blur_background(image, nobody, 31, lens="cat-eye")
+
+
+# Clean edges: scenes whose subject colour F and background B are known exactly.
+
+
+@pytest.mark.parametrize("edge_fraction", [0.004, 0.015])
+def test_clean_edges_cut_the_soft_band_error_below_six_tenths(edge_fraction):
+    from bench.scenes import ideal_blur, portrait_scene, soft_band
+    from blur.composite import blurred_plate
+
+    scene = portrait_scene(1155, 866, edge_fraction=edge_fraction)
+    clean_plate = blurred_plate(scene.plate, np.zeros_like(scene.alpha), equivalent_sigma(101))
+    ideal = ideal_blur(scene, clean_plate)
+    band = soft_band(scene.alpha)
+    assert band.sum() > 10_000
+
+    def error(result: np.ndarray) -> float:
+        return float(np.abs(result.astype(np.float32) - ideal)[band].mean())
+
+    clean = blur_background(scene.photo, scene.alpha, 101)
+    seed = blur_background(scene.photo, scene.alpha, 101, clean_edges=False)
+    assert error(clean) <= 0.6 * error(seed)
+    subject = scene.alpha == 1.0
+    assert np.array_equal(clean[subject], scene.photo[subject])
+
+
+def test_foreground_colours_recover_the_subject_in_soft_pixels():
+    from bench.scenes import portrait_scene, soft_band
+    from blur import foreground_colours
+
+    scene = portrait_scene(800, 600, edge_fraction=0.015)
+    colours = foreground_colours(scene.photo, scene.alpha)
+    band = soft_band(scene.alpha)
+    truth = scene.subject.astype(np.float32)
+    raw_error = np.abs(scene.photo.astype(np.float32) - truth)[band].mean()
+    our_error = np.abs(colours.astype(np.float32) - truth)[band].mean()
+    assert our_error < 0.5 * raw_error
+    sure = (scene.alpha == 0) | (scene.alpha == 1)
+    assert np.array_equal(colours[sure], scene.photo[sure])
+
+
+def test_clean_edges_need_a_sure_subject_and_background():
+    image = textured(40, 40)
+    flat = np.full((40, 40), 0.5, np.float32)  # nothing is surely subject
+    from blur import foreground_colours
+
+    assert np.array_equal(foreground_colours(image, flat), image)
+    out = blur_background(image, flat, 11)
+    assert out.shape == image.shape

@@ -107,3 +107,17 @@ def test_installed_console_script_lists_models():
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "birefnet_portrait" in done.stdout and "mediapipe_selfie" in done.stdout
+
+
+def test_cutout_uses_the_subjects_own_colour_in_soft_pixels():
+    import blur
+    from bench.scenes import portrait_scene
+
+    scene = portrait_scene(320, 240, edge_fraction=0.02)
+    clean = Export("s", "m", scene.photo, scene.alpha, soft=True, strength=31)
+    raw = Export("s", "m", scene.photo, scene.alpha, soft=True, strength=31, clean_edges=False)
+    clean_rgba = np.asarray(Image.open(io.BytesIO(make_file(clean, "cutout.png"))))
+    raw_rgba = np.asarray(Image.open(io.BytesIO(make_file(raw, "cutout.png"))))
+    assert np.array_equal(clean_rgba[..., :3], blur.foreground_colours(scene.photo, scene.alpha))
+    assert np.array_equal(raw_rgba[..., :3], scene.photo)
+    assert np.array_equal(clean_rgba[..., 3], raw_rgba[..., 3])
