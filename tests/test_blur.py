@@ -193,7 +193,7 @@ def test_preview_looks_like_the_full_size_result():
 
 
 def test_fill_uses_only_known_colour():
-    from blur.composite import fill_holes
+    from blur.fill import fill_holes
 
     plate = np.zeros((64, 64, 3), np.float32)
     plate[:, :32] = (10, 200, 30)
@@ -233,7 +233,7 @@ def test_iou_of_known_masks():
 
 
 def test_lens_kernel_is_a_normalised_disc():
-    from blur.composite import disc_kernel
+    from blur.lens import disc_kernel
 
     kernel = disc_kernel(6.0)
     assert kernel.shape == (13, 13)
