@@ -1,21 +1,30 @@
 """withoutBG Focus: the ``withoutbg`` package's open-weights ONNX pipeline (CPU).
 
-The package downloads its ONNX bundle from the Hub itself, at the revision it pins.
+The package pins the Hub revision of its ONNX bundle. Its main graph and sidecar are
+fetched here first, at that revision, so the download shows progress like every other
+model; the package then finds them in the cache (and fetches any further bundle assets).
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image
 
+from models import hub
 from models.registry import ModelSpec
 
 
 class WithoutBGSegmenter:
     def __init__(self, spec: ModelSpec, device: str) -> None:
         from withoutbg import WithoutBG
+        from withoutbg import models as bundle
+
+        pinned = replace(spec, repo=bundle.HF_REPO_ID, revision=bundle.HF_REVISION)
+        for filename in (bundle.HF_MODEL_FILENAME, bundle.HF_SIDECAR_FILENAME):
+            hub.fetch_file(pinned, filename)
 
         self.model = WithoutBG.open_weights()
         self.model.preload()  # download and open the ONNX sessions now, not mid-inference
