@@ -169,9 +169,10 @@ def progress_text(stage: str, spec: ModelSpec, label: str) -> str:
     return f"{verb} {spec.label} ({label})…"
 
 
-def run_one(job_args: tuple, progress, done: float, step: float, label: str) -> ModelResult:
+def run_one(
+    spec: ModelSpec, photo: Photo, device: str, progress, done: float, step: float, label: str
+) -> ModelResult:
     """One model on one photo in a worker thread, abandoned with a message if it hangs."""
-    spec, photo, device = job_args
     stage = {"now": "load", "since": time.monotonic()}
 
     def on_stage(now: str) -> None:
@@ -206,7 +207,7 @@ def run_models(jobs: list[tuple[Upload, ModelSpec]], device: str) -> list[ModelR
     for index, (upload, spec) in enumerate(jobs):
         label = f"{index + 1}/{len(jobs)} · {upload.title}"
         step = 1.0 / len(jobs)
-        results.append(run_one((spec, upload.photo, device), progress, index * step, step, label))
+        results.append(run_one(spec, upload.photo, device, progress, index * step, step, label))
     progress.empty()
     return results
 

@@ -8,6 +8,7 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -39,7 +40,7 @@ class Photo:
     image: Image.Image  # RGB, EXIF orientation applied, full resolution
     notes: list[str] = field(default_factory=list)  # what was done to it, for a caption
 
-    @property
+    @cached_property
     def model_image(self) -> Image.Image:
         """What the models see: the photo, or a copy capped at MODEL_MAX_PIXELS."""
         w, h = self.image.size

@@ -106,3 +106,9 @@ def test_names_shown_in_markdown_are_escaped():
     for raw in ("[", "](", "<b>", "*x*", ":smile:"):
         assert raw not in shown.replace("\\" + raw[0], "")
     assert shown.replace("\\", "") == "[click me](javascript:alert(1)) <b>*x*</b> :smile:.png"
+
+
+def test_the_models_copy_of_a_large_photo_is_made_once():
+    image = Image.new("RGB", (5000, 4000), (90, 120, 150))  # 20 MP
+    photo = decode_photo(encode(image, "PNG"), "big.png")
+    assert photo.model_image is photo.model_image
