@@ -240,9 +240,9 @@ def show_mask(shown: Shown) -> None:
 
 
 def export_item(shown: Shown, upload: Upload, look: Look) -> Export:
-    soft = shown.result.spec.mask_kind == "alpha"
+    spec = shown.result.spec
     return Export(
-        upload.folder, shown.result.spec.key, upload.rgb, shown.result.alpha, soft,
+        upload.folder, spec.key, upload.rgb, shown.result.alpha, spec.soft_mask,
         look.strength, look.lens, look.clean_edges,
     )  # fmt: skip
 
@@ -268,7 +268,7 @@ def preview_blurs(shown: list[Shown], upload: Upload, look: Look) -> dict[str, n
             upload.preview,
             item.alpha,
             look.strength,
-            soft=item.result.spec.mask_kind == "alpha",
+            soft=item.result.spec.soft_mask,
             pixel_scale=upload.scale,
             lens=look.lens,
             clean_edges=look.clean_edges,

