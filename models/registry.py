@@ -64,16 +64,16 @@ class ModelSpec:
 
 
 def _birefnet(key: str, label: str, repo: str, **fields) -> ModelSpec:
+    """A BiRefNet-architecture entry: MIT, 1024x1024 and ~890 MB unless ``fields`` say otherwise."""
+    defaults = {"licence": "MIT", "input_size": (1024, 1024), "download_mb": 890}
     return ModelSpec(
         key=key,
         label=label,
         family="birefnet",
         mask_kind="alpha",
-        licence="MIT",
         url=f"https://huggingface.co/{repo}",
         repo=repo,
-        download_mb=890,
-        **{"input_size": (1024, 1024), **fields},
+        **{**defaults, **fields},
     )
 
 
@@ -129,17 +129,8 @@ REGISTRY: tuple[ModelSpec, ...] = (
         max_side=2048,
         half_on_cuda=False,
     ),
-    ModelSpec(
-        key="rmbg2",
-        label="RMBG 2.0",
-        family="birefnet",
-        mask_kind="alpha",
-        licence="CC BY-NC 4.0 (non-commercial)",
-        url="https://huggingface.co/briaai/RMBG-2.0",
-        repo="briaai/RMBG-2.0",
-        input_size=(1024, 1024),
-        gated=True,
-        download_mb=890,
+    _birefnet(
+        "rmbg2", "RMBG 2.0", "briaai/RMBG-2.0", licence="CC BY-NC 4.0 (non-commercial)", gated=True
     ),
     ModelSpec(
         key="ben2",

@@ -30,7 +30,7 @@ class Segmenter(Protocol):
 class ModelResult:
     spec: ModelSpec
     device: str
-    alpha: np.ndarray | None = None  # float32 HxW in [0, 1] at the photo's size
+    alpha: np.ndarray | None = None  # float32 HxW in [0, 1], at the size of the image run
     inference_s: float = 0.0
     load_s: float = 0.0  # 0 when the model was already loaded
     error: str | None = None
@@ -88,7 +88,8 @@ def get_segmenter(spec: ModelSpec, device: str) -> tuple[Segmenter, float]:
         if cache_key in _loaded:
             return _loaded[cache_key], 0.0
         # One copy per model: a device switch frees the copy on the old device first.
-        stale = [k for k in _loaded if k[0] == spec.key]
+        with _registry_lock:
+            stale = any(k[0] == spec.key for k in _loaded)
         if stale:
             unload(spec.key)
         start = time.perf_counter()
