@@ -1,10 +1,14 @@
-"""Portrait Blur Arena: compare segmentation models on one portrait, side by side."""
+"""Portrait Blur Arena: compare segmentation models on one portrait, side by side.
+
+UI only. Photos, results and model runs live in a ``service.Session`` per browser session;
+models run in the shared ``service`` model pool, outside this script, so a rerun (a slider,
+a checkbox, another upload) never stops a run or loses a finished result.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from functools import partial
 
@@ -16,15 +20,16 @@ import streamlit as st
 import blur
 import models
 from before_after import before_after_html
-from exports import Export, file_name, make_file, photo_folders, zip_bytes
+from exports import Export, file_name, make_file, photo_folders, zip_file
 from models import ModelResult, ModelSpec
-from photo import UPLOAD_TYPES, Photo, PhotoError, as_text, decode_photo
+from photo import UPLOAD_TYPES, PhotoError, as_text
+from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
 
 RUN_LABEL = "Run Segmentation and Blurring"
+CANCEL_LABEL = "Cancel queued runs"
 COLUMNS_PER_ROW = 4
 MIN_COLUMNS = 3  # so one or two models do not stretch their images across the page
 POLL_SECONDS = 0.25
-PREVIEW_MAX_SIDE = 1280  # what the browser gets; full resolution is for downloads only
 LENS_LABELS = {"gaussian": "Gaussian", "disc": "Lens (bokeh)"}
 DOWNLOAD_LABELS = {
     "blur.jpg": "Blurred photo (JPEG)",
@@ -33,30 +38,7 @@ DOWNLOAD_LABELS = {
     "overlay.png": "Mask overlay (PNG)",
 }
 
-st.set_page_config(page_title="Portrait Blur Arena", layout="wide")
-st.title("Portrait Background Blur — Model Comparison")
-
-
-@dataclass
-class Upload:
-    """A decoded upload and its display-size copy, kept across reruns."""
-
-    file_id: str
-    title: str  # tab title, unique among the uploads
-    folder: str  # safe name for files and archives, unique among the uploads
-    photo: Photo
-    rgb: np.ndarray  # full resolution
-    preview: np.ndarray  # at most PREVIEW_MAX_SIDE
-    scale: float  # preview size / full size
-
-
-@dataclass
-class Shown:
-    """A model's result with what its columns display, computed once per run."""
-
-    result: ModelResult
-    alpha: np.ndarray | None = None  # at preview size
-    overlay: np.ndarray | None = None
+log = logging.getLogger("portrait_blur.app")
 
 
 def model_help(spec: ModelSpec) -> str:
@@ -65,6 +47,10 @@ def model_help(spec: ModelSpec) -> str:
         f"{spec.source} · {spec.mask_kind} mask · input {spec.input_policy} · "
         f"licence {spec.licence} · {download}"
     )
+
+
+def spec_label(spec: ModelSpec) -> str:
+    return spec.label
 
 
 @dataclass
@@ -115,11 +101,11 @@ def sidebar() -> tuple[str, list[ModelSpec], Look]:
     return models.resolve_device(choice), chosen, Look(strength, lens, clean)
 
 
-def decode_upload(uploaded, title: str, folder: str) -> Upload:
-    photo = decode_photo(uploaded.getvalue(), uploaded.name)
-    rgb = np.asarray(photo.image)
-    preview, scale = blur.fit_within(rgb, PREVIEW_MAX_SIDE)
-    return Upload(uploaded.file_id, title, folder, photo, rgb, preview, scale)
+def user_session() -> Session:
+    """This browser session's photos, results and runs."""
+    if "session" not in st.session_state:
+        st.session_state["session"] = Session(shared_pool())
+    return st.session_state["session"]
 
 
 def unique_titles(names: list[str]) -> list[str]:
@@ -131,92 +117,70 @@ def unique_titles(names: list[str]) -> list[str]:
     return titles
 
 
-def load_uploads(files: list) -> tuple[list[Upload], list[str]]:
-    """Decode each upload once (reruns reuse it); bad files become messages."""
-    kept = st.session_state.setdefault("uploads", {})
+def load_uploads(session: Session, files: list) -> tuple[list[StoredPhoto], list[str]]:
+    """Decode each upload once (reruns reuse it); bad files become messages. Photos
+    removed from the uploader are forgotten at once, results included."""
+    bad: dict[str, str] = st.session_state.setdefault("bad_files", {})
     current = {f.file_id for f in files}
-    for file_id in [k for k in kept if k not in current]:
-        del kept[file_id]  # removed from the uploader: forget it and its results
-        st.session_state["shown"] = {
-            k: v for k, v in st.session_state.get("shown", {}).items() if k[0] != file_id
-        }
+    session.keep_only(current)
+    for gone in [file_id for file_id in bad if file_id not in current]:
+        del bad[gone]
     good, errors = [], []
     names = [f.name for f in files]
     for file, title, folder in zip(files, unique_titles(names), photo_folders(names), strict=True):
-        if file.file_id not in kept:
+        photo = session.photo(file.file_id)
+        if photo is None and file.file_id not in bad:
             try:
-                kept[file.file_id] = decode_upload(file, title, folder)
+                photo = session.add_photo(
+                    file.file_id, title, folder, PhotoFile(file.name, file.getvalue())
+                )
             except PhotoError as error:
-                kept[file.file_id] = f"{as_text(error.name)}: {error.problem}"
+                bad[file.file_id] = f"{as_text(error.name)}: {error.problem}"
             except Exception as error:  # noqa: BLE001 - a file must never crash the app
-                kept[file.file_id] = (
+                log.exception("Could not read the upload %r", file.name)
+                bad[file.file_id] = (
                     f"{as_text(file.name)}: could not be read ({type(error).__name__})."
                 )
-        entry = kept[file.file_id]
-        (errors if isinstance(entry, str) else good).append(entry)
+        if photo is not None:
+            good.append(photo)
+        else:
+            errors.append(bad[file.file_id])
     return good, errors
 
 
-def progress_text(stage: str, spec: ModelSpec, label: str) -> str:
-    downloads = [d for d in models.active_downloads() if d.label == spec.label]
-    if stage == "load" and downloads:
-        d = downloads[0]
-        return (
-            f"Downloading {spec.label}: {d.done_bytes / 1e6:,.0f} / {d.total_bytes / 1e6:,.0f} MB "
-            f"({label})…"
-        )
-    verb = "Loading" if stage == "load" else "Running"
-    return f"{verb} {spec.label} ({label})…"
+def job_text(job: Job) -> str:
+    """Where one job is, in words: queued, downloading (bytes), loading, running."""
+    state, label = job.state, job.spec.label
+    if state is None:
+        return f"{label}: waiting for this session's earlier jobs"
+    seconds = time.monotonic() - state.since
+    if state.stage == "queued":
+        return f"{label}: queued behind {state.ahead} job(s) of other users"
+    if state.stage == "starting":
+        return f"{label}: starting its worker"
+    if state.stage == "downloading":
+        done, total = state.done_bytes / 1e6, state.total_bytes / 1e6
+        return f"{label}: downloading {done:,.0f} / {total:,.0f} MB"
+    if state.stage == "loading":
+        return f"{label}: loading ({seconds:.0f} s)"
+    return f"{label}: running ({seconds:.1f} s)"
 
 
-def run_one(
-    spec: ModelSpec, photo: Photo, device: str, progress, done: float, step: float, label: str
-) -> ModelResult:
-    """One model on one photo in a worker thread, abandoned with a message if it hangs."""
-    stage = {"now": "load", "since": time.monotonic()}
-
-    def on_stage(now: str) -> None:
-        stage.update(now=now, since=time.monotonic())
-
-    pool = ThreadPoolExecutor(max_workers=1)
-    job = pool.submit(models.run_model, spec.key, photo.model_image, device, on_stage=on_stage)
-    try:
-        while True:
-            fraction = done + step * (0.5 if stage["now"] == "run" else 0.0)
-            progress.progress(min(fraction, 1.0), text=progress_text(stage["now"], spec, label))
-            try:
-                return job.result(timeout=POLL_SECONDS)
-            except FutureTimeout:
-                running_for = time.monotonic() - stage["since"]
-                timeout = models.runtime.INFERENCE_TIMEOUT_S
-                if stage["now"] == "run" and running_for > timeout:
-                    return ModelResult(
-                        spec=spec,
-                        device=models.runs_on(spec, device),
-                        error=f"{spec.label} timed out after {timeout:.0f} s on this photo. "
-                        "Try a smaller photo, CUDA or MPS, or untick it.",
-                    )
-    finally:
-        pool.shutdown(wait=False)
-
-
-def run_models(jobs: list[tuple[Upload, ModelSpec]], device: str) -> list[ModelResult]:
-    """Every (photo, model) pair, one after the other, with one progress bar across them."""
-    progress = st.progress(0.0, text="Starting…")
-    results = []
-    for index, (upload, spec) in enumerate(jobs):
-        label = f"{index + 1}/{len(jobs)} · {upload.title}"
-        step = 1.0 / len(jobs)
-        results.append(run_one(spec, upload.photo, device, progress, index * step, step, label))
-    progress.empty()
-    return results
-
-
-def shown_result(result: ModelResult, upload: Upload) -> Shown:
-    if not (result.ok and result.found_subject):
-        return Shown(result)
-    alpha = blur.resize_alpha(result.alpha, upload.preview.shape[:2])
-    return Shown(result, alpha, blur.mask_overlay(upload.preview, alpha))
+def show_progress(session: Session, slot) -> None:
+    """Until a new result arrives (then rerun to show it) or nothing is left to run."""
+    finished = session.finished
+    while session.finished == finished and session.busy:
+        pending = session.pending()
+        if pending:
+            job = pending[0]
+            left = len(pending)
+            slot.progress(
+                session.progress(),
+                text=f"{job_text(job)} · {as_text(job.photo.title)} · {left} left",
+            )
+        time.sleep(POLL_SECONDS)
+    slot.empty()
+    st.rerun()
 
 
 def timing_caption(result: ModelResult) -> str:
@@ -226,50 +190,94 @@ def timing_caption(result: ModelResult) -> str:
     return caption
 
 
-def show_mask(shown: Shown) -> None:
-    result = shown.result
-    st.subheader(result.spec.label)
+@dataclass
+class Shown:
+    """A model's place on the page: its result (if any) and what its columns display."""
+
+    spec: ModelSpec
+    result: ModelResult | None  # None: not run yet on this photo and device
+    alpha: np.ndarray | None = None  # at preview size, when a subject was found
+    waiting: bool = False  # queued or running now
+
+
+def shown_result(
+    spec: ModelSpec, result: ModelResult | None, photo: StoredPhoto, waiting: bool
+) -> Shown:
+    if result is None or not (result.ok and result.found_subject):
+        return Shown(spec, result, waiting=waiting)
+    return Shown(spec, result, result.alpha_at(photo.preview.shape[:2]), waiting)
+
+
+def show_mask(item: Shown, overlay: np.ndarray | None) -> None:
+    st.subheader(item.spec.label)
+    result = item.result
+    if result is None:
+        st.info("Running…" if item.waiting else f"Not run yet: click {RUN_LABEL}.")
+        return
     if not result.ok:
         st.error(result.error)
+        if item.waiting:
+            st.caption("Retrying…")
         return
     st.caption(timing_caption(result))
-    if shown.overlay is not None:
-        st.image(shown.overlay, width="stretch")
+    if overlay is not None:
+        st.image(overlay, width="stretch")
     else:
         st.warning("No humans detected.")
 
 
-def export_item(shown: Shown, upload: Upload, look: Look) -> Export:
-    spec = shown.result.spec
-    return Export(
-        upload.folder, spec.key, upload.rgb, shown.result.alpha, spec.soft_mask,
-        look.strength, look.lens, look.clean_edges,
-    )  # fmt: skip
+def exportable(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str):
+    """(spec, result) of every chosen model that found a subject in ``photo``."""
+    found = ((spec, session.result(photo.id, spec, device)) for spec in chosen)
+    return [(spec, result) for spec, result in found if result and result.found_subject]
 
 
-def downloads(shown: Shown, upload: Upload, look: Look) -> None:
+def exports_of(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str,
+               look: Look):  # fmt: skip
+    """Full-resolution exports of one photo's results, decoding the photo once."""
+    results = exportable(session, photo, chosen, device)
+    rgb = photo.full_rgb() if results else None
+    for spec, result in results:
+        yield Export(
+            photo.folder, spec.key, rgb, result.matte, spec.soft_mask,
+            look.strength, look.lens, look.clean_edges,
+        )  # fmt: skip
+
+
+def download_file(session, photo, spec, device, look, kind) -> bytes:
+    items = list(exports_of(session, photo, [spec], device, look))
+    return make_file(items[0], kind) if items else b""
+
+
+def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str, look: Look):
     """Per-result files, each made at full resolution only when its button is clicked."""
-    item = export_item(shown, upload, look)
     with st.popover("Downloads", width="stretch"):
         for kind, label in DOWNLOAD_LABELS.items():
             st.download_button(
                 label,
-                data=partial(make_file, item, kind),
-                file_name=f"{upload.folder}_{file_name(item, kind)}",
-                key=f"download:{upload.file_id}:{item.model_key}:{kind}",
+                data=partial(download_file, session, photo, spec, device, look, kind),
+                file_name=f"{photo.folder}_{file_name(spec.key, kind)}",
+                key=f"download:{photo.id}:{spec.key}:{kind}",
                 on_click="ignore",
                 width="stretch",
             )
 
 
-def preview_blurs(shown: list[Shown], upload: Upload, look: Look) -> dict[str, np.ndarray]:
+def all_results_zip(session, photos: list[StoredPhoto], chosen, device, look):
+    """Every result's files, one photo decoded at a time, through a temporary file."""
+    return zip_file(
+        item for photo in photos for item in exports_of(session, photo, chosen, device, look)
+    )
+
+
+def preview_blurs(shown: list[Shown], photo: StoredPhoto, look: Look) -> dict[str, np.ndarray]:
     return {
-        item.result.spec.key: blur.blur_background(
-            upload.preview,
+        item.spec.key: blur.blur_background(
+            photo.preview,
             item.alpha,
             look.strength,
-            soft=item.result.spec.soft_mask,
-            pixel_scale=upload.scale,
+            soft=item.spec.soft_mask,
+            pixel_scale=photo.preview_scale,
             lens=look.lens,
             clean_edges=look.clean_edges,
         )
@@ -279,42 +287,46 @@ def preview_blurs(shown: list[Shown], upload: Upload, look: Look) -> dict[str, n
 
 
 def show_results(
-    shown: list[Shown], upload: Upload, look: Look, blurred: dict[str, np.ndarray]
-) -> None:
+    session: Session, shown: list[Shown], photo: StoredPhoto, device: str, look: Look,
+    blurred: dict[str, np.ndarray],
+) -> None:  # fmt: skip
     """Per row of models: their mask overlays, then their blurred photos underneath."""
     for first in range(0, len(shown), COLUMNS_PER_ROW):
         row = shown[first : first + COLUMNS_PER_ROW]
         slots = max(MIN_COLUMNS, min(COLUMNS_PER_ROW, len(shown)))
         for column, item in zip(st.columns(slots), row, strict=False):
             with column:
-                show_mask(item)
+                overlay = None
+                if item.alpha is not None:
+                    overlay = blur.mask_overlay(photo.preview, item.alpha)
+                show_mask(item, overlay)
         for column, item in zip(st.columns(slots), row, strict=False):
             with column:
-                if item.result.spec.key in blurred:
-                    st.image(blurred[item.result.spec.key], width="stretch")
-                    downloads(item, upload, look)
+                if item.spec.key in blurred:
+                    st.image(blurred[item.spec.key], width="stretch")
+                    downloads(session, photo, item.spec, device, look)
 
 
-def show_before_after(shown: list[Shown], upload: Upload, blurred: dict[str, np.ndarray]) -> None:
-    found = [item.result.spec for item in shown if item.result.spec.key in blurred]
+def show_before_after(shown: list[Shown], photo: StoredPhoto, blurred: dict[str, np.ndarray]):
+    found = [item.spec for item in shown if item.spec.key in blurred]
     if not found:
         return
     st.subheader("Before / after")
     spec = st.selectbox(
         "Compare the original with",
         found,
-        format_func=lambda s: s.label,
-        key=f"compare:{upload.file_id}",
+        format_func=spec_label,
+        key=f"compare:{photo.id}",
         help="Drag across the photo to move the divide.",
     )
-    page, height = before_after_html(upload.preview, blurred[spec.key], ("Original", spec.label))
+    page, height = before_after_html(photo.preview, blurred[spec.key], ("Original", spec.label))
     st.iframe(page, height=height)
 
 
 def show_agreement(shown: list[Shown]) -> None:
     """Pairwise mask IoU as a heatmap, and inference time per model as bars."""
     with_alpha = [item for item in shown if item.alpha is not None]
-    timed = [item for item in shown if item.result.ok]
+    timed = [item for item in shown if item.result is not None and item.result.ok]
     if not timed:
         return
     st.subheader("Agreement and speed")
@@ -322,7 +334,7 @@ def show_agreement(shown: list[Shown]) -> None:
     if len(with_alpha) < 2:
         left.caption("Mask agreement needs two or more models that found a person.")
     else:
-        labels = [item.result.spec.label for item in with_alpha]
+        labels = [item.spec.label for item in with_alpha]
         matrix = blur.iou_matrix([item.alpha for item in with_alpha])
         cells = pd.DataFrame(
             [(a, b, matrix[i, j]) for i, a in enumerate(labels) for j, b in enumerate(labels)],
@@ -343,7 +355,7 @@ def show_agreement(shown: list[Shown]) -> None:
             )
     times = pd.DataFrame(
         {
-            "model": [item.result.spec.label for item in timed],
+            "model": [item.spec.label for item in timed],
             "seconds": [item.result.inference_s for item in timed],
         }
     )
@@ -361,75 +373,70 @@ def show_agreement(shown: list[Shown]) -> None:
         st.altair_chart(bars, width="stretch", height=60 + 30 * len(timed))
 
 
-def show_photo(upload: Upload, chosen: list[ModelSpec], device: str, look: Look) -> None:
-    if upload.photo.notes:
-        st.caption(f"{as_text(upload.photo.name)}: " + "; ".join(upload.photo.notes) + ".")
-    cache = st.session_state["shown"]
-    shown = [
-        cache[key]
-        for spec in chosen
-        if (key := (upload.file_id, spec.key, models.runs_on(spec, device))) in cache
-    ]
+def show_photo(
+    session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str, look: Look,
+    waiting: set[tuple[str, str, str]],
+) -> None:  # fmt: skip
+    if photo.notes:
+        st.caption(f"{as_text(photo.file.name)}: " + "; ".join(photo.notes) + ".")
+    shown = []
+    for spec in chosen:
+        result = session.result(photo.id, spec, device)
+        is_waiting = (photo.id, spec.key, models.runs_on(spec, device)) in waiting
+        if result is not None or is_waiting:
+            shown.append(shown_result(spec, result, photo, is_waiting))
     if not shown:
-        size = f"{upload.rgb.shape[1]}x{upload.rgb.shape[0]}"
-        st.image(upload.preview, caption=f"{size} · click {RUN_LABEL}", width=320)
+        w, h = photo.size
+        st.image(photo.preview, caption=f"{w}x{h} · click {RUN_LABEL}", width=320)
         return
-    blurred = preview_blurs(shown, upload, look)
-    show_results(shown, upload, look, blurred)
-    show_before_after(shown, upload, blurred)
+    blurred = preview_blurs(shown, photo, look)
+    show_results(session, shown, photo, device, look, blurred)
+    show_before_after(shown, photo, blurred)
     show_agreement(shown)
 
 
-def all_exports(uploads: list[Upload], chosen: list[ModelSpec], device: str, look: Look):
-    cache = st.session_state["shown"]
-    return [
-        export_item(item, upload, look)
-        for upload in uploads
-        for spec in chosen
-        if (item := cache.get((upload.file_id, spec.key, models.runs_on(spec, device))))
-        and item.alpha is not None
-    ]
+def main() -> None:
+    configure_logging()
+    st.set_page_config(page_title="Portrait Blur Arena", layout="wide")
+    st.title("Portrait Background Blur — Model Comparison")
+    device, chosen, look = sidebar()
+    session = user_session()
+    files = st.file_uploader("Upload portraits", type=UPLOAD_TYPES, accept_multiple_files=True)
+    run_column, cancel_column = st.columns([3, 1])
+    clicked = run_column.button(RUN_LABEL, type="primary", disabled=not files or not chosen)
+    progress_slot = st.empty()
+    if not chosen:
+        st.info("Tick at least one model in the sidebar.")
 
+    photos, bad_files = load_uploads(session, files or [])
+    for message in bad_files:
+        st.error(message)
+    # Results live per (photo, model, device): clicking again runs only what is missing
+    # or failed; moving the slider never runs a model.
+    if clicked and photos:
+        session.submit([photo.id for photo in photos], chosen, device)
+    if session.busy and cancel_column.button(CANCEL_LABEL):
+        session.cancel()
+    waiting = {job.key for job in session.pending()}
 
-device, chosen, look = sidebar()
-files = st.file_uploader("Upload portraits", type=UPLOAD_TYPES, accept_multiple_files=True)
-clicked = st.button(RUN_LABEL, type="primary", disabled=not files or not chosen)
-if not chosen:
-    st.info("Tick at least one model in the sidebar.")
-
-uploads, bad_files = load_uploads(files or [])
-for message in bad_files:
-    st.error(message)
-
-# Results live per (photo, model, device): re-clicking or moving the slider never re-runs
-# a model that already ran on a photo.
-cache = st.session_state.setdefault("shown", {})
-if clicked and uploads:
-    jobs = [
-        (upload, spec)
-        for upload in uploads
-        for spec in chosen
-        if (upload.file_id, spec.key, models.runs_on(spec, device)) not in cache
-    ]
-    by_id = {upload.file_id: upload for upload in uploads}
-    for (upload, _), result in zip(jobs, run_models(jobs, device), strict=True):
-        cache[(upload.file_id, result.spec.key, result.device)] = shown_result(
-            result, by_id[upload.file_id]
+    if any(exportable(session, photo, chosen, device) for photo in photos):
+        st.download_button(
+            "Download all results (ZIP)",
+            data=partial(all_results_zip, session, photos, chosen, device, look),
+            file_name="portrait-blur-results.zip",
+            mime="application/zip",
+            on_click="ignore",
+            help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
         )
+    if len(photos) == 1:
+        show_photo(session, photos[0], chosen, device, look, waiting)
+    elif photos:
+        for tab, photo in zip(st.tabs([as_text(p.title) for p in photos]), photos, strict=True):
+            with tab:
+                show_photo(session, photo, chosen, device, look, waiting)
+    if session.busy:
+        show_progress(session, progress_slot)
 
-exportable = all_exports(uploads, chosen, device, look)
-if exportable:
-    st.download_button(
-        "Download all results (ZIP)",
-        data=partial(zip_bytes, exportable),
-        file_name="portrait-blur-results.zip",
-        mime="application/zip",
-        on_click="ignore",
-        help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
-    )
-if len(uploads) == 1:
-    show_photo(uploads[0], chosen, device, look)
-elif uploads:
-    for tab, upload in zip(st.tabs([as_text(u.title) for u in uploads]), uploads, strict=True):
-        with tab:
-            show_photo(upload, chosen, device, look)
+
+if __name__ == "__main__":
+    main()

@@ -1,12 +1,14 @@
 """`portrait-blur`: the app's comparison for many photos at once, from the command line.
 
-Same registry, adapters and compositing as the app; writes, per photo and model, the files
-of the app's ZIP (overlay, matte, cut-out, blurred photo) under OUT/<photo>/.
+Same registry, model service and compositing as the app: models run in worker processes
+with the same timeouts and memory budget; writes, per photo and model, the files of the
+app's ZIP (overlay, matte, cut-out, blurred photo) under OUT/<photo>/. Logs go to stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -18,8 +20,19 @@ from exports import Export, photo_folders, write_files
 from models import devices
 from models.__main__ import format_table, registry_rows
 from models.registry import REGISTRY, get_spec
-from models.runtime import run_model
 from photo import PhotoError, decode_photo
+from service import ModelPool, PhotoFile, configure_logging
+
+log = logging.getLogger("portrait_blur.cli")
+
+
+def strength(text: str) -> int:
+    value = int(text)
+    if not (blur.MIN_STRENGTH <= value <= blur.MAX_STRENGTH) or value % 2 == 0:
+        raise argparse.ArgumentTypeError(
+            f"must be odd, {blur.MIN_STRENGTH}..{blur.MAX_STRENGTH} (got {text})"
+        )
+    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -27,14 +40,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("photos", nargs="*", type=Path, help="photos to process")
     parser.add_argument(
         "--model", action="append", dest="models", metavar="KEY",
+        choices=[spec.key for spec in REGISTRY],
         help="model key (repeat for several; see --list-models)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, help="folder for the results")
     parser.add_argument(
-        "--strength", type=int, default=blur.DEFAULT_STRENGTH, help="blur kernel size"
-    )
+        "--strength", type=strength, default=blur.DEFAULT_STRENGTH,
+        help=f"blur kernel size in full-resolution pixels, odd, {blur.MIN_STRENGTH}.."
+        f"{blur.MAX_STRENGTH} (default {blur.DEFAULT_STRENGTH})",
+    )  # fmt: skip
     parser.add_argument("--lens", choices=blur.LENSES, default="gaussian", help="blur shape")
-    parser.add_argument("--device", default="Auto", help="Auto, CUDA, MPS or CPU")
+    parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)
+    parser.add_argument(
+        "--model-memory", type=int, metavar="MB",
+        help="memory budget for loaded models (default: half the machine's RAM)",
+    )  # fmt: skip
     parser.add_argument(
         "--no-clean-edges", dest="clean_edges", action="store_false",
         help="keep the photo's colours in soft edges (default: the subject's own colour)",
@@ -44,13 +64,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not args.list_models:
         if not args.photos or not args.models or args.out is None:
             parser.error("give PHOTO..., at least one --model KEY and --out DIR")
-        known = {spec.key for spec in REGISTRY}
-        unknown = [key for key in args.models if key not in known]
-        if unknown:
-            parser.error(f"unknown model {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        if not (blur.MIN_STRENGTH <= args.strength <= blur.MAX_STRENGTH) or args.strength % 2 == 0:
-            parser.error(f"--strength must be odd, {blur.MIN_STRENGTH}..{blur.MAX_STRENGTH}")
+        try:
+            args.device = devices.resolve_device(args.device)
+        except ValueError as error:
+            parser.error(f"--device: {error}")
     return args
+
+
+def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
+    """Every model on one photo; returns how many failed."""
+    try:
+        file = PhotoFile(path.name, path.read_bytes())
+        photo = decode_photo(file.data, file.name)
+    except (PhotoError, OSError) as error:
+        message = str(error) if isinstance(error, PhotoError) else f"{path}: {error}"
+        tqdm.write(message, file=sys.stderr)
+        bar.update(len(args.models))
+        return 1
+    failures, rgb = 0, None
+    for key in args.models:
+        spec = get_spec(key)
+        bar.set_description(f"{path.name} · {spec.label}")
+        result = pool.run(spec, file, args.device)
+        if not result.ok:
+            tqdm.write(f"{path.name}: {result.error}", file=sys.stderr)
+            failures += 1
+        elif not result.found_subject:
+            tqdm.write(f"{path.name}: {spec.label}: No humans detected.", file=sys.stderr)
+        else:
+            rgb = np.asarray(photo.image) if rgb is None else rgb
+            item = Export(
+                folder, key, rgb, result.matte, spec.soft_mask, args.strength, args.lens,
+                args.clean_edges,
+            )  # fmt: skip
+            write_files(item, args.out)
+        bar.update(1)
+    return failures
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,40 +107,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.list_models:
         print(format_table(registry_rows()))
         return 0
-    device = devices.resolve_device(args.device)
+    configure_logging()
+    pool = ModelPool(ram_budget_mb=args.model_memory)
     folders = photo_folders([p.name for p in args.photos])
     failures = 0
-    with tqdm(total=len(args.photos) * len(args.models), unit="result") as bar:
-        for path, folder in zip(args.photos, folders, strict=True):
-            try:
-                photo = decode_photo(path.read_bytes(), path.name)
-            except (PhotoError, OSError) as error:
-                message = str(error) if isinstance(error, PhotoError) else f"{path}: {error}"
-                tqdm.write(message, file=sys.stderr)
-                failures += 1
-                bar.update(len(args.models))
-                continue
-            rgb = None
-            for key in args.models:
-                bar.set_description(f"{path.name} · {get_spec(key).label}")
-                result = run_model(key, photo.model_image, device)
-                if not result.ok:
-                    tqdm.write(f"{path.name}: {result.error}", file=sys.stderr)
-                    failures += 1
-                elif not result.found_subject:
-                    tqdm.write(
-                        f"{path.name}: {result.spec.label}: No humans detected.", file=sys.stderr
-                    )
-                else:
-                    if rgb is None:
-                        rgb = np.asarray(photo.image)
-                    soft = result.spec.soft_mask
-                    item = Export(
-                        folder, key, rgb, result.alpha, soft, args.strength, args.lens,
-                        args.clean_edges,
-                    )  # fmt: skip
-                    write_files(item, args.out)
-                bar.update(1)
+    try:
+        with tqdm(total=len(args.photos) * len(args.models), unit="result") as bar:
+            for path, folder in zip(args.photos, folders, strict=True):
+                failures += process(path, folder, args, pool, bar)
+    finally:
+        pool.shutdown()
     print(f"Results in {args.out}" + (f" ({failures} failed)" if failures else ""))
     return 1 if failures else 0
 

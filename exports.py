@@ -6,7 +6,10 @@ the blurred photo, all at the photo's full resolution.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import tempfile
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -26,7 +29,7 @@ class Export:
     folder: str  # safe, unique per photo
     model_key: str
     rgb: np.ndarray  # full resolution
-    alpha: np.ndarray  # any size: resized to the photo
+    alpha: np.ndarray  # float in [0, 1] or a uint8 matte, any size: resized to the photo
     soft: bool
     strength: int
     lens: str = "gaussian"
@@ -40,7 +43,8 @@ def _png(array: np.ndarray, mode: str) -> bytes:
 
 
 def _full_alpha(item: Export) -> np.ndarray:
-    return blur.resize_alpha(item.alpha, item.rgb.shape[:2])
+    alpha = blur.resize_alpha(item.alpha, item.rgb.shape[:2])
+    return alpha.astype(np.float32) * np.float32(1 / 255) if alpha.dtype == np.uint8 else alpha
 
 
 def _matte(item: Export) -> np.ndarray:
@@ -70,8 +74,8 @@ MAKERS = {
 }
 
 
-def file_name(item: Export, kind: str) -> str:
-    return f"{item.model_key}_{kind}"
+def file_name(model_key: str, kind: str) -> str:
+    return f"{model_key}_{kind}"
 
 
 def make_file(item: Export, kind: str) -> bytes:
@@ -79,9 +83,10 @@ def make_file(item: Export, kind: str) -> bytes:
     return MAKERS[kind](item)
 
 
-def result_files(item: Export) -> dict[str, bytes]:
-    """File name (within the photo's folder) -> bytes, for one photo and model."""
-    return {file_name(item, kind): make_file(item, kind) for kind in KINDS}
+def result_files(item: Export) -> Iterable[tuple[str, bytes]]:
+    """(file name within the photo's folder, bytes) for one photo and model, one at a time."""
+    for kind in KINDS:
+        yield file_name(item.model_key, kind), make_file(item, kind)
 
 
 def photo_folders(names: list[str]) -> list[str]:
@@ -98,21 +103,28 @@ def photo_folders(names: list[str]) -> list[str]:
     return folders
 
 
-def zip_bytes(items: Iterable[Export]) -> bytes:
-    """A ZIP of every item's files under its photo's folder (images are stored, not deflated)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for item in items:
-            for name, data in result_files(item).items():
-                archive.writestr(f"{item.folder}/{name}", data)
-    return buffer.getvalue()
+def zip_file(items: Iterable[Export]) -> io.BufferedReader:
+    """A ZIP of every item's files under its photo's folder, written to a temporary file and
+    returned open for reading (the file is gone once closed). Items may be made lazily: one
+    photo's full-resolution arrays and one file's bytes are in memory at a time. Images are
+    stored, not deflated."""
+    fd, path = tempfile.mkstemp(prefix="portrait-blur-", suffix=".zip")
+    try:
+        with os.fdopen(fd, "wb") as out, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+            for item in items:
+                for name, data in result_files(item):
+                    archive.writestr(f"{item.folder}/{name}", data)
+        return open(path, "rb")  # noqa: SIM115 - the caller reads and closes it
+    finally:
+        with contextlib.suppress(OSError):  # POSIX: the open reader keeps the bytes
+            os.unlink(path)
 
 
 def write_files(item: Export, out_dir: Path) -> list[Path]:
     folder = out_dir / item.folder
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, data in result_files(item).items():
+    for name, data in result_files(item):
         path = folder / name
         path.write_bytes(data)
         written.append(path)

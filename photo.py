@@ -37,8 +37,13 @@ class PhotoError(ValueError):
 @dataclass
 class Photo:
     name: str
-    image: Image.Image  # RGB, EXIF orientation applied, full resolution
+    image: Image.Image  # RGB, EXIF orientation applied; full resolution unless drafted
     notes: list[str] = field(default_factory=list)  # what was done to it, for a caption
+    full_size: tuple[int, int] | None = None  # (w, h) upright at full resolution
+
+    def __post_init__(self) -> None:
+        if self.full_size is None:
+            self.full_size = self.image.size
 
     @cached_property
     def model_image(self) -> Image.Image:
@@ -109,7 +114,16 @@ def _too_large(size: tuple[int, int] | None = None) -> str:
     )
 
 
-def decode_photo(data: bytes, name: str) -> Photo:
+def _upright_size(size: tuple[int, int], decoded: Image.Image, upright: Image.Image):
+    """``size`` (w, h) of the stored image, turned as EXIF orientation turned the decoded one."""
+    turned = decoded.size != upright.size
+    return (size[1], size[0]) if turned else size
+
+
+def decode_photo(data: bytes, name: str, draft_side: int | None = None) -> Photo:
+    """Check and decode an upload. With ``draft_side``, a JPEG is decoded at a reduced scale
+    no smaller than that (libjpeg's DCT scaling: fast, a fraction of the memory), for
+    previews; ``full_size`` still gives the photo's own size."""
     if not data:
         raise PhotoError(name, "the file is empty.")
     opened = _open(data, name)
@@ -126,8 +140,11 @@ def decode_photo(data: bytes, name: str) -> Photo:
         if getattr(opened, "n_frames", 1) > 1:
             notes.append("animated image: the first frame is used")
             opened.seek(0)
+        if draft_side and opened.format == "JPEG":
+            opened.draft("RGB", (draft_side, draft_side))
         opened.load()
         image = ImageOps.exif_transpose(opened)
+        full_size = _upright_size((w, h), opened, image)
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise PhotoError(name, f"the image is damaged or incomplete ({error}).") from None
 
@@ -141,7 +158,7 @@ def decode_photo(data: bytes, name: str) -> Photo:
             f"{w * h / 1e6:.0f} MP photo: models ran on a {MODEL_MAX_PIXELS / 1e6:.0f} MP copy, "
             "the blur is composited at full size"
         )
-    return Photo(name=name, image=image, notes=notes)
+    return Photo(name=name, image=image, notes=notes, full_size=full_size)
 
 
 def safe_filename(name: str, fallback: str = "photo") -> str:

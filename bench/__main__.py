@@ -184,31 +184,25 @@ def end_to_end(sizes: dict[int, tuple[int, int]]) -> None:
 def slider_rerender(size: tuple[int, int] = SIZES[12]) -> float:
     from streamlit.testing.v1 import AppTest
 
-    from models import mediapipe_selfie
+    from service import shared_pool
     from tests.conftest import ROOT
 
-    calls = []
-    real = mediapipe_selfie.SelfieSegmenter.predict
-    mediapipe_selfie.SelfieSegmenter.predict = lambda self, image: (
-        calls.append(1) or real(self, image)
-    )
-    try:
-        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
-        at.file_uploader[0].set_value(("phone.jpg", jpeg_bytes(size), "image/jpeg"))
-        at.run()
-        next(b for b in at.button if b.label == "Run Segmentation and Blurring").click().run()
-        times = []
-        for strength in (11, 201, 55, 151, 101):
-            slider = next(s for s in at.slider if s.label == "Blur Strength")
-            start = time.perf_counter()
-            slider.set_value(strength).run()
-            times.append(time.perf_counter() - start)
-    finally:
-        mediapipe_selfie.SelfieSegmenter.predict = real
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
+    at.file_uploader[0].set_value(("phone.jpg", jpeg_bytes(size), "image/jpeg"))
+    at.run()
+    next(b for b in at.button if b.label == "Run Segmentation and Blurring").click().run()
+    times = []
+    for strength in (11, 201, 55, 151, 101):
+        slider = next(s for s in at.slider if s.label == "Blur Strength")
+        start = time.perf_counter()
+        slider.set_value(strength).run()
+        times.append(time.perf_counter() - start)
+    calls = sum(shared_pool().jobs.values())
+    shared_pool().shutdown()
     seconds = statistics.median(times)
     print(
         f"\nSlider move, one model, {size[0]}x{size[1]} upload (AppTest, whole rerun): "
-        f"median {seconds:.2f} s over {len(times)} moves; model calls: {len(calls)} (1 = the run)"
+        f"median {seconds:.2f} s over {len(times)} moves; model calls: {calls} (1 = the run)"
     )
     return seconds
 
@@ -226,6 +220,12 @@ def memory_peak(megapixels: int = 50) -> None:
 
 
 def main() -> None:
+    import sys
+
+    if sys.argv[1:2] == ["load"]:  # `python -m bench load`: concurrent browser sessions
+        from bench.load import main as load
+
+        sys.exit(load(sys.argv[2:]))
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--sizes", nargs="+", type=int, default=list(SIZES), help="megapixels")
     args = parser.parse_args()

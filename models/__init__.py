@@ -2,13 +2,10 @@
 
 from models.devices import device_label, device_options, resolve_device
 from models.errors import ModelUnavailable
-from models.hub import Download, active_downloads
 from models.registry import REGISTRY, ModelSpec, get_spec
 from models.runtime import ModelResult, run_model, runs_on, unload
 
 __all__ = [
-    "Download",
-    "active_downloads",
     "REGISTRY",
     "ModelResult",
     "ModelSpec",

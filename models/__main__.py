@@ -6,11 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from PIL import Image
-
 from models import devices
 from models.registry import REGISTRY, get_spec
-from models.runtime import run_model
 
 SAMPLE_PHOTO = Path(__file__).parent / "assets" / "portrait.jpg"
 COLUMNS = ("key", "label", "source", "mask", "licence", "download")
@@ -41,11 +38,19 @@ def format_table(rows: list[tuple[str, ...]]) -> str:
 
 
 def check(key: str, device_choice: str) -> int:
+    """Download (if needed) and run one model on the bundled portrait, as the app runs it."""
+    from service import ModelPool, PhotoFile, configure_logging
+
+    configure_logging()
     spec = get_spec(key)
     device = devices.resolve_device(device_choice)
-    photo = Image.open(SAMPLE_PHOTO).convert("RGB")
+    photo = PhotoFile(SAMPLE_PHOTO.name, SAMPLE_PHOTO.read_bytes())
     print(f"Checking {spec.label} ({spec.source}) on {devices.device_label(device)}…", flush=True)
-    result = run_model(key, photo, device)
+    pool = ModelPool()
+    try:
+        result = pool.run(spec, photo, device, on_state=show_download)
+    finally:
+        pool.shutdown()
     if not result.ok:
         print(result.error, file=sys.stderr)
         return 1
@@ -57,10 +62,15 @@ def check(key: str, device_choice: str) -> int:
     return 0
 
 
+def show_download(state) -> None:
+    if state.stage == "downloading":
+        print(f"\r  {state.done_bytes / 1e6:,.0f} / {state.total_bytes / 1e6:,.0f} MB", end="")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
     parser.add_argument("--check", metavar="KEY", help="download (if needed) and run one model")
-    parser.add_argument("--device", default="Auto", help="Auto, CUDA, MPS or CPU (default Auto)")
+    parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)
     args = parser.parse_args(argv)
     if args.check:
         try:

@@ -23,7 +23,6 @@ from models import hub, torch_runtime
 from models.registry import ModelSpec
 
 REPO_FILES = ["*.py", "*.json", "model.safetensors"]
-REQUIRED_FILES = ("config.json", "model.safetensors")
 MODEL_AUTO_CLASS = "AutoModelForImageSegmentation"
 
 
@@ -46,7 +45,7 @@ class BiRefNetSegmenter:
     def __init__(self, spec: ModelSpec, device: str) -> None:
         self.spec = spec
         self.device = device
-        model_dir = hub.fetch_snapshot(spec, REPO_FILES, required=REQUIRED_FILES)
+        model_dir = hub.fetch_snapshot(spec, REPO_FILES, required=spec.files)
         self.model = torch_runtime.prepare(load_remote_model(model_dir), spec, device)
         self.dtype = torch_runtime.model_dtype(spec, device)
         self._lock = threading.Lock()

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import torch
-
 AUTO = "Auto"
-_LABELS = {"cuda": "CUDA", "mps": "MPS", "cpu": "CPU"}
+LABELS = {"cuda": "CUDA", "mps": "MPS", "cpu": "CPU"}
+CHOICES = (AUTO, *LABELS.values())  # every choice a user can type, available here or not
 
 
+# torch is imported only when asked: model workers that never touch it start seconds sooner.
 def cuda_available() -> bool:
+    import torch
+
     return torch.cuda.is_available()
 
 
 def mps_available() -> bool:
+    import torch
+
     mps = getattr(torch.backends, "mps", None)
     return bool(mps and mps.is_available())
 
@@ -29,7 +33,7 @@ def available_devices() -> list[str]:
 
 def device_options() -> list[str]:
     """Choices for the sidebar: Auto, then each available device's label."""
-    return [AUTO] + [_LABELS[d] for d in available_devices()]
+    return [AUTO] + [LABELS[d] for d in available_devices()]
 
 
 def resolve_device(choice: str) -> str:
@@ -37,15 +41,15 @@ def resolve_device(choice: str) -> str:
     if choice == AUTO:
         return available_devices()[0]
     device = choice.lower()
-    if device not in _LABELS:
+    if device not in LABELS:
         raise ValueError(f"unknown device {choice!r}; choose one of {device_options()}")
     if device not in available_devices():
-        raise ValueError(f"{_LABELS[device]} is not available on this machine")
+        raise ValueError(f"{LABELS[device]} is not available on this machine")
     return device
 
 
 def device_label(device: str) -> str:
-    return _LABELS.get(device, device)
+    return LABELS.get(device, device)
 
 
 def device_for(supported: tuple[str, ...], requested: str) -> str:

@@ -1,42 +1,115 @@
-"""Hugging Face Hub downloads: cached, revision-pinned, with progress the UI can poll."""
+"""Hugging Face Hub files: the local cache first, the network only for what is missing.
+
+A model whose files are all cached never touches the network (huggingface_hub would
+otherwise ask the Hub for updates and, offline, retry for ~23 s). Whether the Hub can be
+reached is probed once, quickly, and remembered for a while, so a missing model says
+"offline" in well under a second instead of retrying.
+"""
 
 from __future__ import annotations
 
 import io
+import os
+import socket
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlparse
 
-from huggingface_hub import constants, hf_hub_download, snapshot_download
+from huggingface_hub import constants, hf_hub_download, snapshot_download, try_to_load_from_cache
 from tqdm.auto import tqdm
 
-from models.errors import ModelUnavailable, incomplete_message
+from models.errors import ModelUnavailable, incomplete_message, offline_message
 from models.registry import ModelSpec
 
+PROBE_TIMEOUT_S = 1.5
+# A reachable Hub is trusted for minutes; an unreachable one is probed again after seconds,
+# so "Run" after reconnecting retries for real.
+PROBE_MEMORY_S = {True: 300.0, False: 10.0}
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 
-@dataclass(frozen=True)
-class Download:
-    label: str
-    done_bytes: int
-    total_bytes: int
+ProgressListener = Callable[[str, int, int], None]  # (model label, bytes done, bytes in all)
+_listener: ProgressListener | None = None
+_probe_lock = threading.Lock()
+_last_probe: tuple[bool, float] | None = None
 
 
-_downloads: dict[str, Download] = {}
-_downloads_lock = threading.Lock()
-
-
-def active_downloads() -> list[Download]:
-    """Downloads under way in this server process, for a progress line."""
-    with _downloads_lock:
-        return list(_downloads.values())
+def set_progress_listener(listener: ProgressListener | None) -> None:
+    """Receive the byte counts of every download in this process (a model worker's pipe)."""
+    global _listener
+    _listener = listener
 
 
 def cache_dir() -> Path:
     return Path(constants.HF_HUB_CACHE)
 
 
-def _progress_class(label: str) -> type[tqdm]:
-    """A silent tqdm that publishes byte counts under ``label``."""
+def _can_connect(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=PROBE_TIMEOUT_S).close()
+        return True
+    except OSError:
+        return False
+
+
+def _probe() -> bool:
+    if any(os.environ.get(name) for name in PROXY_VARIABLES):
+        return True  # only the proxy knows; a failed download still gets its own message
+    url = urlparse(constants.ENDPOINT)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    answer: list[bool] = []
+    # A thread bounds name resolution too, which socket timeouts do not cover.
+    probe = threading.Thread(
+        target=lambda: answer.append(_can_connect(url.hostname or "", port)), daemon=True
+    )
+    probe.start()
+    probe.join(PROBE_TIMEOUT_S + 0.5)
+    return bool(answer and answer[0])
+
+
+def hub_reachable() -> bool:
+    """Whether downloads can work: False at once in offline mode, else a remembered probe."""
+    global _last_probe
+    if constants.HF_HUB_OFFLINE:
+        return False
+    with _probe_lock:
+        if _last_probe is not None:
+            reachable, when = _last_probe
+            if time.monotonic() - when < PROBE_MEMORY_S[reachable]:
+                return reachable
+        reachable = _probe()
+        _last_probe = (reachable, time.monotonic())
+        return reachable
+
+
+def forget_probe() -> None:
+    global _last_probe
+    with _probe_lock:
+        _last_probe = None
+
+
+def cached_file(repo: str, filename: str, revision: str | None) -> Path | None:
+    found = try_to_load_from_cache(repo, filename, revision=revision)
+    return Path(found) if isinstance(found, str) else None
+
+
+def missing_files(spec: ModelSpec) -> list[str]:
+    """The registry's required files of ``spec`` that are not in the local cache."""
+    if not spec.repo:
+        return []
+    return [name for name in spec.files if cached_file(spec.repo, name, spec.revision) is None]
+
+
+def offline_reason(spec: ModelSpec) -> str | None:
+    """The message for a model that needs a download the Hub cannot serve now, else None."""
+    if spec.repo and missing_files(spec) and not hub_reachable():
+        return offline_message(spec, str(cache_dir()))
+    return None
+
+
+def progress_class(label: str) -> type[tqdm]:
+    """A silent tqdm that reports byte counts under ``label`` to the progress listener."""
 
     class Progress(tqdm):
         def __init__(self, *args, **kwargs):
@@ -45,12 +118,9 @@ def _progress_class(label: str) -> type[tqdm]:
             super().__init__(*args, **kwargs)
 
         def refresh(self, *args, **kwargs):
-            if self.unit == "B" and self.total:
-                with _downloads_lock:
-                    shown = _downloads.get(label)
-                    # Several bars (per file, transfer, reconstruction): show the largest.
-                    if shown is None or self.total >= shown.total_bytes:
-                        _downloads[label] = Download(label, int(self.n), int(self.total))
+            listener = _listener
+            if listener is not None and self.unit == "B" and self.total:
+                listener(label, int(self.n), int(self.total))
             return super().refresh(*args, **kwargs)
 
         def update(self, n=1):
@@ -61,33 +131,32 @@ def _progress_class(label: str) -> type[tqdm]:
     return Progress
 
 
-class _Tracked:
-    def __init__(self, label: str) -> None:
-        self.label = label
-
-    def __enter__(self) -> type[tqdm]:
-        return _progress_class(self.label)
-
-    def __exit__(self, *exc) -> None:
-        with _downloads_lock:
-            _downloads.pop(self.label, None)
+def _cached_snapshot(spec: ModelSpec, required: tuple[str, ...]) -> Path | None:
+    if missing_files(spec):
+        return None
+    try:
+        path = Path(snapshot_download(spec.repo, revision=spec.revision, local_files_only=True))
+    except Exception:  # noqa: BLE001 - any cache problem means "download it"
+        return None
+    return path if all((path / name).is_file() for name in required) else None
 
 
 def fetch_snapshot(
     spec: ModelSpec, allow_patterns: list[str] | None = None, required: tuple[str, ...] = ()
 ) -> Path:
-    """The model's repo files in the local cache, downloading what is missing.
+    """The model's repo files in the local cache, downloading only what is missing.
 
     Offline, the Hub may hand back a snapshot folder that an interrupted download left
     incomplete; ``required`` files are checked so such a folder is never loaded.
     """
-    with _Tracked(spec.label) as progress:
+    path = _cached_snapshot(spec, required)
+    if path is None:
         path = Path(
             snapshot_download(
                 spec.repo,
                 revision=spec.revision,
                 allow_patterns=allow_patterns,
-                tqdm_class=progress,
+                tqdm_class=progress_class(spec.label),
             )
         )
     missing = [name for name in required if not (path / name).is_file()]
@@ -98,6 +167,10 @@ def fetch_snapshot(
 
 def fetch_file(spec: ModelSpec, filename: str) -> Path:
     """One file of the model's repo in the local cache, downloading it if missing."""
-    with _Tracked(spec.label) as progress:
-        path = hf_hub_download(spec.repo, filename, revision=spec.revision, tqdm_class=progress)
+    cached = cached_file(spec.repo, filename, spec.revision)
+    if cached is not None:
+        return cached
+    path = hf_hub_download(
+        spec.repo, filename, revision=spec.revision, tqdm_class=progress_class(spec.label)
+    )
     return Path(path)

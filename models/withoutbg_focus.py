@@ -1,14 +1,14 @@
 """withoutBG Focus: the ``withoutbg`` package's open-weights ONNX pipeline (CPU).
 
-The package pins the Hub revision of its ONNX bundle. Its main graph and sidecar are
-fetched here first, at that revision, so the download shows progress like every other
-model; the package then finds them in the cache (and fetches any further bundle assets).
+The package pins the Hub revision of its ONNX bundle (the registry entry holds the same
+revision). Its main graph and sidecar are fetched here first, at that revision, so the
+download shows progress like every other model; the package then finds them in the cache
+(and fetches any further bundle assets).
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 
 import numpy as np
 from PIL import Image
@@ -20,11 +20,9 @@ from models.registry import ModelSpec
 class WithoutBGSegmenter:
     def __init__(self, spec: ModelSpec, device: str) -> None:
         from withoutbg import WithoutBG
-        from withoutbg import models as bundle
 
-        pinned = replace(spec, repo=bundle.HF_REPO_ID, revision=bundle.HF_REVISION)
-        for filename in (bundle.HF_MODEL_FILENAME, bundle.HF_SIDECAR_FILENAME):
-            hub.fetch_file(pinned, filename)
+        for filename in spec.files:
+            hub.fetch_file(spec, filename)
 
         self.model = WithoutBG.open_weights()
         self.model.preload()  # download and open the ONNX sessions now, not mid-inference

@@ -27,36 +27,42 @@ def astronaut_rgb(astronaut) -> np.ndarray:
 
 
 @pytest.fixture
-def add_standin_model(monkeypatch):
-    """Registers a stand-in adapter module and a registry entry that uses it.
+def standin_flags(tmp_path, monkeypatch) -> Path:
+    """The folder stand-in workers read their flags from (see tests/standins/adapters.py);
+    the shared pool is reset so its workers start with it."""
+    from service import reset_shared_pool
 
-    Stand-ins test the app's and runtime's plumbing (loading, caching, errors), never a
-    model's quality; nothing they return is shown as a model result.
+    folder = tmp_path / "standin-flags"
+    folder.mkdir()
+    monkeypatch.setenv("STANDIN_FLAGS", str(folder))
+    reset_shared_pool()
+    yield folder
+    reset_shared_pool()
+
+
+@pytest.fixture
+def add_standin_model(standin_flags, monkeypatch):
+    """Registers a stand-in model that runs in a real worker: its behaviour is the key's
+    part before any "-" (square, slow, hangs, crashes, greedy, broken).
+
+    Stand-ins test the app's and the service's plumbing, never a model's quality; nothing
+    they return is shown as a model result.
     """
-    import sys
-    import types
-
-    from models import registry, runtime
+    from models import registry
     from models.registry import ModelSpec
 
-    added = []
-
-    def add(key: str, label: str, build, **spec_fields) -> tuple[types.ModuleType, ModelSpec]:
-        family = f"standin_{key}"
-        module = types.ModuleType(f"models.{family}")
-        module.build = build
-        monkeypatch.setitem(sys.modules, module.__name__, module)
+    def add(key: str, label: str, **spec_fields) -> ModelSpec:
         fields = dict(
-            package="tests", mask_kind="alpha", licence="none", url="https://example.invalid"
+            package="tests", mask_kind="alpha", licence="none", url="https://example.invalid",
+            memory_mb=100,
+        )  # fmt: skip
+        spec = ModelSpec(
+            key=key, label=label, family="tests.standins.adapters", **{**fields, **spec_fields}
         )
-        spec = ModelSpec(key=key, label=label, family=family, **{**fields, **spec_fields})
         monkeypatch.setattr(registry, "REGISTRY", registry.REGISTRY + (spec,))
-        added.append(key)
-        return module, spec
+        return spec
 
-    yield add
-    for key in added:
-        runtime.unload(key)
+    return add
 
 
 class HubCache:
@@ -80,9 +86,11 @@ class HubCache:
 
 
 @pytest.fixture
-def offline_hub(tmp_path, monkeypatch) -> HubCache:
+def offline_hub(tmp_path, monkeypatch):
     """An empty Hub cache in tmp_path, with the Hub switched off (HF_HUB_OFFLINE=1)."""
     from huggingface_hub import constants
+
+    from service import reset_shared_pool
 
     cache = tmp_path / "hf-cache"
     cache.mkdir()
@@ -90,7 +98,9 @@ def offline_hub(tmp_path, monkeypatch) -> HubCache:
     monkeypatch.setenv("HF_HUB_CACHE", str(cache))
     monkeypatch.setattr(constants, "HF_HUB_CACHE", str(cache))
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-    return HubCache(cache)
+    reset_shared_pool()  # workers inherit the environment when they start
+    yield HubCache(cache)
+    reset_shared_pool()
 
 
 def red_subject_on_green(size: tuple[int, int]) -> Image.Image:

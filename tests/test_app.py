@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import re
 
-import numpy as np
 import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from models import mediapipe_selfie, registry
+from models import registry
+from service import shared_pool
 from tests.conftest import ROOT
 
 RUN = "Run Segmentation and Blurring"
@@ -21,17 +21,28 @@ def app() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
 
 
+class ModelRuns:
+    """How many photos the shared pool has handed to MediaPipe Selfie since the test began."""
+
+    def __init__(self) -> None:
+        self.start = shared_pool().jobs[SELFIE]
+
+    def __len__(self) -> int:
+        return shared_pool().jobs[SELFIE] - self.start
+
+
+SELFIE = ("mediapipe_selfie", "cpu")
+
+
 @pytest.fixture
-def predict_calls(monkeypatch) -> list:
-    calls = []
-    real = mediapipe_selfie.SelfieSegmenter.predict
+def predict_calls() -> ModelRuns:
+    return ModelRuns()
 
-    def counted(self, image):
-        calls.append(image.size)
-        return real(self, image)
 
-    monkeypatch.setattr(mediapipe_selfie.SelfieSegmenter, "predict", counted)
-    return calls
+def selfie_result(at: AppTest, photo_index: int = 0):
+    session = at.session_state["session"]
+    photo = session.photos()[photo_index]
+    return session.result(photo.id, registry.get_spec("mediapipe_selfie"), "cpu")
 
 
 def png_bytes(image: Image.Image) -> bytes:
@@ -112,10 +123,7 @@ def test_unreadable_upload_shows_a_message(app):
 
 @pytest.fixture
 def broken_model(add_standin_model):
-    def build(spec, device):
-        raise OSError("weights file is corrupt")
-
-    add_standin_model("broken", "Broken Stand-in", build, default=True)
+    add_standin_model("broken", "Broken Stand-in", default=True)
 
 
 def test_a_failing_model_does_not_hide_the_others(broken_model, astronaut_path):
@@ -142,7 +150,6 @@ def tick(at: AppTest, label: str) -> None:
 
 
 def test_hub_models_side_by_side_and_offline_message(offline_hub, astronaut_path):
-    from models import runtime
     from tests.standins.factory import birefnet_repo_files
 
     offline_hub.add(registry.get_spec("birefnet_portrait").repo, birefnet_repo_files())
@@ -150,20 +157,17 @@ def test_hub_models_side_by_side_and_offline_message(offline_hub, astronaut_path
     tick(at, "BiRefNet Portrait")  # stand-in weights: plumbing only
     tick(at, "RMBG 2.0")  # not in the cache
     at.run()
-    try:
-        at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
-        assert not at.exception
-        assert model_headers(at) == [
-            "MediaPipe Selfie",
-            "BiRefNet Portrait",
-            "RMBG 2.0",
-        ]
-        assert len(at.image) == 4  # two models x (overlay, blur)
-        assert len(at.error) == 1
-        assert at.error[0].value.startswith("RMBG 2.0 is not downloaded yet")
-        assert "--check rmbg2" in at.error[0].value
-    finally:
-        runtime.unload("birefnet_portrait")
+    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+    assert not at.exception
+    assert model_headers(at) == [
+        "MediaPipe Selfie",
+        "BiRefNet Portrait",
+        "RMBG 2.0",
+    ]
+    assert len(at.image) == 4  # two models x (overlay, blur)
+    assert len(at.error) == 1
+    assert at.error[0].value.startswith("RMBG 2.0 is not downloaded yet")
+    assert "--check rmbg2" in at.error[0].value
 
 
 def phone_photo_bytes(astronaut_path, size=(4000, 3000)) -> bytes:
@@ -177,7 +181,8 @@ def phone_photo_bytes(astronaut_path, size=(4000, 3000)) -> bytes:
 def test_slider_on_a_12_mp_photo_never_reruns_the_model(app, astronaut_path, predict_calls):
     at = upload_and_run(app, "phone.jpg", phone_photo_bytes(astronaut_path))
     assert not at.exception and len(at.image) == 2
-    assert predict_calls == [(4000, 3000)]  # the model saw the full photo
+    assert len(predict_calls) == 1
+    assert selfie_result(at).matte.shape == (3000, 4000)  # the model saw the full photo
     before = image_urls(at)
     seen = []
     for strength in (5, 255):
@@ -186,7 +191,7 @@ def test_slider_on_a_12_mp_photo_never_reruns_the_model(app, astronaut_path, pre
         seen.append(image_urls(at))
     assert before[1] != seen[0][1] != seen[1][1]  # each strength re-blurred
     assert before[0] == seen[0][0] == seen[1][0]  # the overlay is kept
-    assert predict_calls == [(4000, 3000)]
+    assert len(predict_calls) == 1
     labels = [d.label for d in at.get("download_button")]
     assert labels == [
         "Download all results (ZIP)",
@@ -198,15 +203,7 @@ def test_slider_on_a_12_mp_photo_never_reruns_the_model(app, astronaut_path, pre
 
 
 def test_before_after_and_agreement_views(add_standin_model, astronaut_path):
-    class Square:
-        """Stand-in mask (plumbing only): the photo's centre square."""
-
-        def predict(self, image):
-            alpha = np.zeros((image.height, image.width), np.float32)
-            alpha[128:384, 128:384] = 1.0
-            return alpha
-
-    add_standin_model("square", "Square Stand-in", lambda spec, device: Square(), default=True)
+    add_standin_model("square", "Square Stand-in", default=True)  # the centre square
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
     assert not at.exception

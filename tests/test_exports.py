@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 import cli
-from exports import KINDS, Export, make_file, photo_folders, result_files, zip_bytes
+from exports import KINDS, Export, make_file, photo_folders, result_files, zip_file
 from tests.conftest import DATA
 
 
@@ -28,8 +28,8 @@ def item(folder: str = "me", key: str = "standin", size=(60, 40)) -> Export:
 
 
 def test_zip_holds_four_full_size_images_per_photo_and_model():
-    data = zip_bytes([item("me", "a"), item("me", "b"), item("you", "a")])
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+    made = (item(folder, key) for folder, key in (("me", "a"), ("me", "b"), ("you", "a")))
+    with zip_file(made) as archive_file, zipfile.ZipFile(archive_file) as archive:
         names = sorted(archive.namelist())
         assert names == sorted(
             f"{folder}/{key}_{kind}"
@@ -51,7 +51,7 @@ def test_zip_holds_four_full_size_images_per_photo_and_model():
 
 
 def test_matte_and_cutout_carry_the_alpha():
-    files = result_files(item())
+    files = dict(result_files(item()))
     matte = np.asarray(Image.open(io.BytesIO(files["standin_matte.png"])))
     cutout = np.asarray(Image.open(io.BytesIO(files["standin_cutout.png"])))
     assert matte[20, 30] == 255 and matte[2, 2] == 0
@@ -99,6 +99,21 @@ def test_batch_command_refuses_bad_arguments(args):
     assert stop.value.code == 2
 
 
+@pytest.mark.parametrize(
+    ("device", "says"),
+    [("GPU", "invalid choice: 'GPU'"), ("CUDA", "CUDA is not available on this machine")],
+)
+def test_batch_command_checks_the_device(device, says, capsys, monkeypatch):
+    from models import devices
+
+    monkeypatch.setattr(devices, "cuda_available", lambda: False)
+    args = ["p.jpg", "--model", "mediapipe_selfie", "--out", "x", "--device", device]
+    with pytest.raises(SystemExit) as stop:
+        cli.main(args)
+    assert stop.value.code == 2
+    assert says in capsys.readouterr().err
+
+
 def test_installed_console_script_lists_models():
     script = Path(sys.executable).parent / "portrait-blur"
     done = subprocess.run(
@@ -121,3 +136,12 @@ def test_cutout_uses_the_subjects_own_colour_in_soft_pixels():
     assert np.array_equal(clean_rgba[..., :3], blur.foreground_colours(scene.photo, scene.alpha))
     assert np.array_equal(raw_rgba[..., :3], scene.photo)
     assert np.array_equal(clean_rgba[..., 3], raw_rgba[..., 3])
+
+
+def test_the_zip_is_a_file_streamlit_can_serve():
+    from streamlit.runtime.download_data_util import convert_data_to_bytes_and_infer_mime
+
+    data, _ = convert_data_to_bytes_and_infer_mime(
+        zip_file([item()]), unsupported_error=ValueError("Streamlit cannot serve this")
+    )
+    assert data.startswith(b"PK") and zipfile.ZipFile(io.BytesIO(data)).testzip() is None

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from models import runtime
+from service import shared_pool
 from tests.conftest import ROOT
 from tests.corpus import BAD, GOOD
 from tests.test_app import model_headers
@@ -68,33 +65,19 @@ def test_nothing_in_the_ui_takes_a_repo_id(app):
     assert not app.text_input and not app.text_area
 
 
-def test_a_hanging_model_times_out_and_the_others_finish(
-    app, add_standin_model, monkeypatch, astronaut_path
-):
-    class Hangs:
-        """Stand-in whose inference hangs: tests the timeout plumbing, not a model."""
-
-        def predict(self, image):
-            time.sleep(3)
-            return np.zeros((image.height, image.width), np.float32)
-
-    add_standin_model("slow", "Slow Stand-in", lambda spec, device: Hangs(), default=True)
-    monkeypatch.setattr(runtime, "INFERENCE_TIMEOUT_S", 0.5)
+def test_a_hanging_model_times_out_and_the_others_finish(app, add_standin_model, astronaut_path):
+    add_standin_model("hangs", "Slow Stand-in", default=True, timeout_s=0.5)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at = run_with(at, [("astronaut.png", astronaut_path.read_bytes())])
     assert not at.exception
-    assert at.error[0].value.startswith("Slow Stand-in timed out after 0 s")
+    assert at.error[0].value.startswith("Slow Stand-in took longer than 0.5 s on this photo")
     assert len(at.image) == 2  # MediaPipe's results
+    assert ("hangs", "cpu") not in {(key, device) for key, device, _ in shared_pool().loaded()}
 
 
-def test_out_of_memory_is_reported_and_the_model_freed(add_standin_model, astronaut):
-    class Greedy:
-        """Stand-in that runs out of memory: tests that the runtime lets go of it."""
-
-        def predict(self, image):
-            raise MemoryError
-
-    add_standin_model("greedy", "Greedy Stand-in", lambda spec, device: Greedy())
-    result = runtime.run_model("greedy", astronaut, "cpu")
-    assert result.error.startswith("Greedy Stand-in ran out of memory")
-    assert ("greedy", "cpu") not in runtime.loaded_models()
+def test_out_of_memory_is_reported_and_the_model_freed(add_standin_model, astronaut_path):
+    add_standin_model("greedy", "Greedy Stand-in", default=True)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = run_with(at, [("astronaut.png", astronaut_path.read_bytes())])
+    assert at.error[0].value.startswith("Greedy Stand-in ran out of memory")
+    assert "greedy" not in {key for key, _, _ in shared_pool().loaded()}

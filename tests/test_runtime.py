@@ -33,15 +33,26 @@ class CountingSegmenter:
 
 
 @pytest.fixture
-def standin_family(add_standin_model):
+def standin_family(monkeypatch):
+    """An in-process adapter module (the runtime as a model worker runs it)."""
+    import sys
+
+    from models.registry import ModelSpec
+
     CountingSegmenter.instances = 0
-    module, _ = add_standin_model(
-        "standin",
-        "Stand-in",
-        lambda spec, device: CountingSegmenter(device),
+    module = types.ModuleType("tests_inprocess_standin")
+    module.build = lambda spec, device: CountingSegmenter(device)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    spec = ModelSpec(
+        key="standin", label="Stand-in", family="tests_inprocess_standin.adapter",
+        mask_kind="alpha", licence="none", url="https://example.invalid", package="tests",
         devices=("cuda", "cpu"),
-    )
-    return module
+    )  # fmt: skip
+    module.spec = spec
+    monkeypatch.setattr(registry, "REGISTRY", registry.REGISTRY + (spec,))
+    monkeypatch.setitem(sys.modules, spec.adapter, module)
+    yield module
+    runtime.unload("standin")
 
 
 def test_registry_entries_are_complete_and_unique():
@@ -81,6 +92,7 @@ def test_run_model_returns_alpha_at_photo_size(standin_family):
     result = runtime.run_model("standin", Image.new("RGB", (101, 67)), "cpu")
     assert result.ok
     assert result.alpha.dtype == np.float32 and result.alpha.shape == (67, 101)
+    assert result.matte.dtype == np.uint8 and result.matte.max() == 255
     assert result.found_subject
 
 

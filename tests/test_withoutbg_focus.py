@@ -16,6 +16,8 @@ def withoutbg_hub(offline_hub, tmp_path):
 
     spec = registry.get_spec("withoutbg_focus")
     assert spec.repo == withoutbg_models.HF_REPO_ID
+    assert spec.revision == withoutbg_models.HF_REVISION  # the registry pins what it pins
+    assert spec.files == (withoutbg_models.HF_MODEL_FILENAME, withoutbg_models.HF_SIDECAR_FILENAME)
     offline_hub.add(spec.repo, withoutbg_bundle_files(tmp_path), withoutbg_models.HF_REVISION)
     yield offline_hub
     runtime.unload("withoutbg_focus")

@@ -1,0 +1,396 @@
+"""The model pool: every session's models, each in a worker process the pool can kill.
+
+One worker per (model, device), shared by all sessions and the CLI. A job leases its
+worker while it waits and runs; only workers nobody leases are stopped, least recently
+used first, when a new model would not fit the memory budget. The timeout is counted from
+the moment the model starts on the photo, never from the queue; a model that hangs or
+crashes is killed (its memory goes back to the system) and the next job starts afresh.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import psutil
+
+from models import hub
+from models.registry import ModelSpec
+from models.runtime import ModelResult, runs_on
+
+log = logging.getLogger("portrait_blur.pool")
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+POLL_S = 0.1
+LOAD_STALL_S = 300.0  # a load (download, build) with no progress for this long is killed
+RAM_BUDGET_ENV = "PORTRAIT_BLUR_MODEL_MEMORY_MB"
+RAM_SHARE = 0.5  # default budget: half the machine's memory, the rest for sessions
+GPU_SHARE = 0.9
+CUDA_RAM_MB = 1500  # host memory of a CUDA worker before it is measured
+
+
+@dataclass(frozen=True)
+class PhotoFile:
+    """A photo as uploaded: its name and encoded bytes (the worker decodes it itself)."""
+
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class JobState:
+    """Where a job is: queued (``ahead`` jobs before it), starting, downloading, loading,
+    running."""
+
+    stage: str
+    since: float  # time.monotonic() when the stage began
+    ahead: int = 0
+    done_bytes: int = 0
+    total_bytes: int = 0
+
+
+StateListener = Callable[[JobState], None]
+
+
+def default_ram_budget_mb() -> int:
+    configured = os.environ.get(RAM_BUDGET_ENV)
+    if configured:
+        return int(configured)
+    return int(psutil.virtual_memory().total / 2**20 * RAM_SHARE)
+
+
+def default_gpu_budget_mb() -> int:
+    import torch
+
+    if not torch.cuda.is_available():
+        return 0
+    return int(torch.cuda.get_device_properties(0).total_memory / 2**20 * GPU_SHARE)
+
+
+class Worker:
+    """One model on one device in a child process, and how many jobs hold it."""
+
+    def __init__(self, spec: ModelSpec, device: str) -> None:
+        self.spec = spec
+        self.device = device
+        self.turn = threading.Lock()  # one photo at a time
+        self.leases = 0  # jobs waiting for or running on this worker; guarded by the pool
+        self.last_used = 0.0
+        self.rss_mb = 0.0  # measured after each job
+        self.loaded = False
+        self.process: subprocess.Popen | None = None
+        self.conn: Connection | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def ram_mb(self) -> float:
+        """What the budget counts: the registry's plan, or more if measured so."""
+        if self.process is None:
+            return 0.0
+        planned = CUDA_RAM_MB if self.device == "cuda" else self.spec.memory_mb
+        return max(self.rss_mb, planned)
+
+    @property
+    def gpu_mb(self) -> float:
+        return float(self.spec.memory_mb) if self.process and self.device == "cuda" else 0.0
+
+    def start(self) -> None:
+        ours, theirs = socket.socketpair()
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+        )}  # fmt: skip
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "service.worker", str(theirs.fileno())],
+            pass_fds=(theirs.fileno(),),
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=2,  # the worker's prints go to the server's log, never into a protocol
+        )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(("model", self.spec, self.device))
+        self.loaded = False
+        self.rss_mb = 0.0
+
+    def measure(self) -> None:
+        with contextlib.suppress(psutil.Error, AttributeError):
+            self.rss_mb = psutil.Process(self.process.pid).memory_info().rss / 2**20
+
+    def stop(self) -> None:
+        """Kill at once (a hung model may never answer), then reap the process."""
+        process, conn = self.process, self.conn
+        self.process, self.conn, self.loaded, self.rss_mb = None, None, False, 0.0
+        if conn is not None:
+            conn.close()
+        if process is not None:
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+    def how_it_ended(self) -> str:
+        """Its exit, for a message; a closed pipe may come a moment before the exit."""
+        code = None
+        if self.process is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                code = self.process.wait(timeout=2)
+        if code is None:
+            return "it stopped answering"
+        if code < 0:
+            return f"killed by signal {signal.Signals(-code).name}"
+        return f"exit code {code}"
+
+
+class ModelPool:
+    """Runs models for every session and the CLI; thread-safe."""
+
+    def __init__(
+        self,
+        ram_budget_mb: float | None = None,
+        gpu_budget_mb: float | None = None,
+        load_stall_s: float = LOAD_STALL_S,
+    ) -> None:
+        self.ram_budget_mb = default_ram_budget_mb() if ram_budget_mb is None else ram_budget_mb
+        self._gpu_budget_mb = gpu_budget_mb
+        self.load_stall_s = load_stall_s
+        self._lock = threading.Lock()
+        self._workers: dict[tuple[str, str], Worker] = {}
+        self.jobs: Counter[tuple[str, str]] = Counter()  # photos handed to each worker
+        self.starts: Counter[tuple[str, str]] = Counter()  # worker processes started
+
+    @property
+    def gpu_budget_mb(self) -> float:
+        if self._gpu_budget_mb is None:
+            self._gpu_budget_mb = default_gpu_budget_mb()
+        return self._gpu_budget_mb
+
+    def run(
+        self,
+        spec: ModelSpec,
+        photo: PhotoFile,
+        device: str,
+        on_state: StateListener | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> ModelResult | None:
+        """One model on one photo. Never raises: failures come back as the result's error.
+        None when ``cancelled()`` turned true while the job was still queued."""
+        run_on = runs_on(spec, device)
+        offline = hub.offline_reason(spec)
+        if offline:
+            return ModelResult(spec=spec, device=run_on, error=offline)
+        hub_online = hub.hub_reachable() if spec.repo else True
+        report = on_state or (lambda state: None)
+        worker = self._lease(spec, run_on)
+        try:
+            if not self._wait_turn(worker, report, cancelled or (lambda: False)):
+                return None
+            try:
+                return self._run_on(worker, photo, hub_online, report)
+            finally:
+                worker.turn.release()
+        finally:
+            with self._lock:
+                worker.leases -= 1
+                worker.last_used = time.monotonic()
+
+    def loaded(self) -> list[tuple[str, str, float]]:
+        """(model key, device, resident MB) of every live worker."""
+        with self._lock:
+            return [(w.spec.key, w.device, w.ram_mb) for w in self._workers.values() if w.alive]
+
+    def worker_pids(self) -> dict[tuple[str, str], int]:
+        with self._lock:
+            return {k: w.process.pid for k, w in self._workers.items() if w.alive}
+
+    def shutdown(self) -> None:
+        """Kill every worker now; never waits for a model to finish."""
+        with self._lock:
+            workers = list(self._workers.values())
+        for worker in workers:
+            worker.stop()
+
+    def _lease(self, spec: ModelSpec, device: str) -> Worker:
+        with self._lock:
+            worker = self._workers.get((spec.key, device))
+            if worker is None or worker.spec != spec:
+                if worker is not None and worker.leases == 0:
+                    worker.stop()  # the registry entry changed: a fresh worker for it
+                worker = self._workers[(spec.key, device)] = Worker(spec, device)
+            worker.leases += 1
+            return worker
+
+    def _wait_turn(self, worker: Worker, report: StateListener, cancelled) -> bool:
+        if worker.turn.acquire(blocking=False):
+            return True
+        since = time.monotonic()
+        while not worker.turn.acquire(timeout=POLL_S * 2):
+            if cancelled():
+                return False
+            with self._lock:
+                ahead = worker.leases - 1
+            report(JobState("queued", since, ahead=max(ahead, 1)))
+        return True
+
+    def _make_room(self, worker: Worker) -> None:
+        """Stop unleased workers, least recently used first, until ``worker`` fits."""
+        ram_need = CUDA_RAM_MB if worker.device == "cuda" else worker.spec.memory_mb
+        gpu_need = worker.spec.memory_mb if worker.device == "cuda" else 0
+        with self._lock:
+            others = [w for w in self._workers.values() if w.alive and w is not worker]
+            for victim in sorted(others, key=lambda w: w.last_used):
+                if self._fits(others, ram_need, gpu_need):
+                    break
+                if victim.leases == 0:
+                    log.info(
+                        "Unloading %s (%s, %.0f MB) to make room for %s",
+                        victim.spec.label, victim.device, victim.ram_mb, worker.spec.label,
+                    )  # fmt: skip
+                    victim.stop()
+                    others.remove(victim)
+            if not self._fits(others, ram_need, gpu_need):
+                log.warning(
+                    "Loading %s beyond the model memory budget (%.0f MB): the models in use "
+                    "cannot be unloaded now", worker.spec.label, self.ram_budget_mb,
+                )  # fmt: skip
+
+    def _fits(self, workers: list[Worker], ram_need: float, gpu_need: float) -> bool:
+        ram = sum(w.ram_mb for w in workers) + ram_need
+        if ram > self.ram_budget_mb:
+            return False
+        return gpu_need == 0 or sum(w.gpu_mb for w in workers) + gpu_need <= self.gpu_budget_mb
+
+    def _run_on(
+        self, worker: Worker, photo: PhotoFile, hub_online: bool, report: StateListener
+    ) -> ModelResult:
+        spec = worker.spec
+        result = ModelResult(spec=spec, device=worker.device)
+        started = time.monotonic()
+        if not worker.alive:
+            if worker.process is not None:
+                log.warning("%s's worker on %s had died since its last job (%s); restarting it",
+                            spec.label, worker.device, worker.how_it_ended())  # fmt: skip
+                worker.stop()
+            report(JobState("starting", started))
+            self._make_room(worker)
+            worker.start()
+            self.starts[(spec.key, worker.device)] += 1
+        self.jobs[(spec.key, worker.device)] += 1
+        try:
+            worker.conn.send(("run", photo.name, photo.data, hub_online))
+            result, ran_from = self._follow(worker, result, report)
+            if result.load_s:  # the user waited for the process and its imports too
+                result.load_s = max(result.load_s, ran_from - started)
+            return result
+        except (EOFError, OSError):
+            result.error = self._crashed(worker)
+            return result
+
+    def _follow(
+        self, worker: Worker, result: ModelResult, report: StateListener
+    ) -> tuple[ModelResult, float]:
+        """Relay the worker's progress until it answers, or kill it when it takes too long;
+        also when the model started on the photo."""
+        spec, conn = worker.spec, worker.conn
+        stage = JobState("loading" if not worker.loaded else "running", time.monotonic())
+        while True:
+            if not conn.poll(POLL_S):
+                if not worker.alive:
+                    result.error = self._crashed(worker)
+                    return result, stage.since
+                waited = time.monotonic() - stage.since
+                if stage.stage == "running" and waited > spec.timeout_s:
+                    result.error = self._timed_out(worker, waited)
+                    return result, stage.since
+                if stage.stage != "running" and waited > self.load_stall_s:
+                    result.error = self._stalled(worker, waited)
+                    return result, stage.since
+                continue
+            message = conn.recv()
+            kind = message[0]
+            if kind == "stage":
+                stage = JobState("loading" if message[1] == "load" else "running", time.monotonic())
+                report(stage)
+            elif kind == "download":
+                stage = JobState("downloading", time.monotonic(), 0, message[1], message[2])
+                report(stage)
+            elif kind == "done":
+                result.matte, result.inference_s, result.load_s = message[1:4]
+                worker.loaded = True
+                worker.measure()
+                return result, stage.since
+            elif kind == "failed":
+                result.error, trace, out_of_memory = message[1:]
+                log.error("%s failed on %s:\n%s", spec.label, worker.device, trace)
+                if out_of_memory:
+                    worker.stop()  # give the memory back to the models that come next
+                return result, stage.since
+
+    def _timed_out(self, worker: Worker, waited: float) -> str:
+        spec = worker.spec
+        log.error("%s on %s ran %.0f s, over its %.0f s limit: killed", spec.label,
+                  worker.device, waited, spec.timeout_s)  # fmt: skip
+        worker.stop()
+        return (
+            f"{spec.label} took longer than {spec.timeout_s:g} s on this photo and was stopped "
+            "(its memory is freed; the next run starts it afresh). Try a smaller photo, "
+            "CUDA or MPS, or untick it."
+        )
+
+    def _stalled(self, worker: Worker, waited: float) -> str:
+        spec = worker.spec
+        log.error("%s made no loading progress for %.0f s: killed", spec.label, waited)
+        worker.stop()
+        return (
+            f"{spec.label} made no progress loading for {waited:.0f} s and was stopped. "
+            "Check the network and the server log, then run it again."
+        )
+
+    def _crashed(self, worker: Worker) -> str:
+        spec = worker.spec
+        how = worker.how_it_ended()
+        log.error("%s's worker on %s died (%s); see its output above", spec.label,
+                  worker.device, how)  # fmt: skip
+        worker.stop()
+        return (
+            f"{spec.label} crashed ({how}) and was stopped; the next run starts it afresh. "
+            "The server log has the details."
+        )
+
+
+_shared: ModelPool | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_pool() -> ModelPool:
+    """The process's one pool, used by every Streamlit session (and the CLI)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = ModelPool()
+            atexit.register(_shared.shutdown)  # server exit never waits for a model
+        return _shared
+
+
+def reset_shared_pool() -> None:
+    """Stop every worker of the shared pool and forget it (tests that change the setup)."""
+    global _shared
+    with _shared_lock:
+        pool, _shared = _shared, None
+    if pool is not None:
+        pool.shutdown()
+        atexit.unregister(pool.shutdown)

@@ -1,0 +1,102 @@
+"""A model worker: a child process that holds one model on one device and runs it on photos.
+
+Started by ``service.pool`` as ``python -m service.worker FD``, where FD is its end of a
+socket pair. The pool can kill it at any moment (a hung or crashed model), which returns
+all of its memory to the system; nothing else lives in this process.
+
+Protocol (pickled tuples over a ``multiprocessing.connection.Connection``):
+    pool -> worker   ("model", spec, device)            once, first
+                     ("run", photo_name, photo_bytes, hub_online)
+    worker -> pool   ("stage", "load" | "run")
+                     ("download", done_bytes, total_bytes)
+                     ("done", matte, inference_s, load_s, input_size)
+                     ("failed", message, traceback_text, out_of_memory)
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+from multiprocessing.connection import Connection
+
+log = logging.getLogger("portrait_blur.worker")
+
+
+def die_with_parent(period_s: float = 1.0) -> None:
+    """Exit if the server goes away without stopping this worker (killed, crashed), even
+    while a model hangs in native code. (Linux's PR_SET_PDEATHSIG would fire when the
+    *thread* that started the worker ends, which in the server is any session's thread.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(period_s)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def go_offline() -> None:
+    """The pool found the Hub unreachable: make every library's download fail at once."""
+    from huggingface_hub import constants
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    constants.HF_HUB_OFFLINE = True
+
+
+def serve(conn: Connection) -> None:
+    from models import hub, runtime
+    from models.errors import caused_by_memory, describe_failure
+    from photo import decode_photo
+
+    _, spec, device = conn.recv()
+    send_lock = threading.Lock()  # downloads may report progress from their own threads
+
+    def send(message: tuple) -> None:
+        with send_lock:
+            conn.send(message)
+
+    hub.set_progress_listener(lambda label, done, total: send(("download", done, total)))
+    segmenter = None
+    while True:
+        try:
+            _, name, data, hub_online = conn.recv()
+        except EOFError:
+            return  # the pool closed its end: shut down
+        try:
+            load_s = 0.0
+            if segmenter is None:
+                send(("stage", "load"))
+                if not hub_online:
+                    go_offline()
+                start = time.perf_counter()
+                segmenter = runtime.build_segmenter(spec, device)
+                load_s = time.perf_counter() - start
+            image = decode_photo(data, name).model_image
+            send(("stage", "run"))
+            matte, inference_s = runtime.segment(segmenter, image)
+            send(("done", matte, inference_s, load_s, image.size))
+        except Exception as error:  # noqa: BLE001 - every failure goes back as a message
+            send(
+                (
+                    "failed",
+                    describe_failure(spec, error),
+                    traceback.format_exc(),
+                    caused_by_memory(error),
+                )
+            )
+
+
+def main() -> None:
+    die_with_parent()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s worker %(message)s")
+    fd = int(sys.argv[1])
+    serve(Connection(fd))
+
+
+if __name__ == "__main__":
+    main()

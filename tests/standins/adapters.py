@@ -1,0 +1,116 @@
+"""Stand-in adapters that run in real model workers (other processes). They test the
+service's plumbing (loading, queueing, timeouts, crashes, memory, retries), never a model's
+quality; nothing they return is shown as a model result.
+
+The behaviour is the spec key's part before any "-" ("hangs-2" hangs like "hangs"): square,
+slow, hangs, crashes, greedy, broken, downloads. As the model runs in another process, a
+test switches behaviour between calls with flag files in the folder $STANDIN_FLAGS, and
+reads what happened there:
+    <key>.broken   build fails as a model that is not downloaded yet fails
+    <key>.hang     predict hangs (until the pool kills the worker)
+    loads.log      one line per build: "<key> <device> <pid>"
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from models.errors import ModelUnavailable
+from models.registry import ModelSpec
+
+
+def flags() -> Path:
+    return Path(os.environ["STANDIN_FLAGS"])
+
+
+def centre_square(image: Image.Image) -> np.ndarray:
+    """The photo's centre square as subject (a quarter of each side)."""
+    w, h = image.size
+    alpha = np.zeros((h, w), np.float32)
+    alpha[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4] = 1.0
+    return alpha
+
+
+class Square:
+    """Finds the centre square; obeys <key>.hang."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        self.spec = spec
+
+    def predict(self, image: Image.Image) -> np.ndarray:
+        while (flags() / f"{self.spec.key}.hang").exists():
+            time.sleep(0.05)
+        return centre_square(image)
+
+
+class Hangs(Square):
+    def predict(self, image: Image.Image) -> np.ndarray:
+        time.sleep(3600)
+        return centre_square(image)
+
+
+class Crashes(Square):
+    def predict(self, image: Image.Image) -> np.ndarray:
+        os._exit(3)  # as a segfault in native code would end it: no exception, no reply
+
+
+class Greedy(Square):
+    def predict(self, image: Image.Image) -> np.ndarray:
+        raise MemoryError
+
+
+class Slow(Square):
+    """Takes a second per photo: long enough for a test to act while it runs."""
+
+    def predict(self, image: Image.Image) -> np.ndarray:
+        time.sleep(1.0)
+        return super().predict(image)
+
+
+def _broken(spec: ModelSpec, device: str):
+    raise OSError("weights file is corrupt")
+
+
+BEHAVIOURS = {
+    "square": Square,
+    "slow": Slow,
+    "hangs": Hangs,
+    "crashes": Crashes,
+    "greedy": Greedy,
+}
+
+
+def build(spec: ModelSpec, device: str):
+    with open(flags() / "loads.log", "a") as log:
+        log.write(f"{spec.key} {device} {os.getpid()}\n")
+    behaviour = spec.key.split("-")[0]
+    if behaviour == "downloads":  # reports bytes as a Hub download does, then is a square
+        from models import hub
+
+        bar = hub.progress_class(spec.label)(total=2_000_000, unit="B")
+        bar.update(500_000)
+        time.sleep(0.3)
+        bar.update(1_500_000)
+        bar.close()
+        return Square(spec)
+    if behaviour == "broken":
+        return _broken(spec, device)
+    if (flags() / f"{spec.key}.broken").exists():
+        raise ModelUnavailable(f"{spec.label} is not downloaded yet (stand-in).")
+    return BEHAVIOURS[behaviour](spec)
+
+
+def loads() -> list[tuple[str, str, int]]:
+    """(key, device, worker pid) of every build so far."""
+    path = flags() / "loads.log"
+    if not path.exists():
+        return []
+    return [
+        (key, device, int(pid))
+        for key, device, pid in (line.split() for line in path.read_text().splitlines())
+    ]

@@ -1,0 +1,150 @@
+"""A user's session without any UI: background runs, kept results, retries, bounded memory."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from service import ModelPool, PhotoFile, Session
+
+
+@pytest.fixture
+def pool():
+    pool = ModelPool(ram_budget_mb=10_000)
+    yield pool
+    pool.shutdown()
+
+
+@pytest.fixture
+def portrait(astronaut_path) -> PhotoFile:
+    return PhotoFile("astronaut.png", astronaut_path.read_bytes())
+
+
+def jpeg(size: tuple[int, int], source: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    source.resize(size, Image.Resampling.BILINEAR).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_results_are_kept_as_they_finish_and_a_rerun_mid_run_keeps_them(
+    pool, portrait, add_standin_model
+):
+    slow = add_standin_model("slow", "Slow")
+    session = Session(pool)
+    for n in range(3):
+        session.add_photo(f"p{n}", f"p{n}", f"p{n}", portrait)
+    assert session.submit(["p0", "p1", "p2"], [slow], "cpu") == 3
+    wait_until(lambda: session.finished == 1)
+    assert session.result("p0", slow, "cpu").ok  # stored the moment it finished
+    # The page reruns mid-run (a slider, a click): nothing already done or under way is
+    # queued again, and the running job is not stopped.
+    assert session.submit(["p0", "p1", "p2"], [slow], "cpu") == 0
+    assert session.pending()[0].key == ("p1", "slow", "cpu")
+    assert session.wait(30)
+    assert all(session.result(f"p{n}", slow, "cpu").ok for n in range(3))
+    assert pool.jobs[("slow", "cpu")] == 3
+
+
+def test_progress_names_the_stage(pool, portrait, add_standin_model):
+    slow = add_standin_model("slow", "Slow")
+    session = Session(pool)
+    session.add_photo("p", "p", "p", portrait)
+    session.submit(["p"], [slow], "cpu")
+    seen = set()
+    while session.busy:
+        for job in session.pending():
+            if job.state is not None:
+                seen.add(job.state.stage)
+        time.sleep(0.01)
+    assert {"starting", "loading", "running"} <= seen
+    assert session.progress() == 1.0
+
+
+def test_failures_are_shown_but_retried_on_the_next_submit(
+    pool, portrait, add_standin_model, standin_flags
+):
+    flaky = add_standin_model("square", "Flaky")
+    session = Session(pool)
+    session.add_photo("p", "p", "p", portrait)
+    (standin_flags / "square.broken").touch()
+    session.submit(["p"], [flaky], "cpu")
+    session.wait(30)
+    assert "not downloaded yet" in session.result("p", flaky, "cpu").error
+    (standin_flags / "square.broken").unlink()  # fixed, e.g. by `python -m models --check`
+    assert session.submit(["p"], [flaky], "cpu") == 1
+    session.wait(30)
+    assert session.result("p", flaky, "cpu").ok
+    assert session.submit(["p"], [flaky], "cpu") == 0  # a success is never run again
+
+
+def test_cancel_drops_the_queue_and_keeps_the_running_job(pool, portrait, add_standin_model):
+    slow = add_standin_model("slow", "Slow")
+    session = Session(pool)
+    for n in range(3):
+        session.add_photo(f"p{n}", f"p{n}", f"p{n}", portrait)
+    session.submit(["p0", "p1", "p2"], [slow], "cpu")
+    wait_until(lambda: session.pending() and session.pending()[0].state is not None)
+    session.cancel()
+    session.wait(30)
+    assert session.result("p0", slow, "cpu").ok
+    assert session.result("p1", slow, "cpu") is None and session.result("p2", slow, "cpu") is None
+
+
+def test_removing_a_photo_frees_it_and_its_results(pool, portrait, add_standin_model):
+    square = add_standin_model("square", "Square")
+    session = Session(pool)
+    session.add_photo("keep", "keep", "keep", portrait)
+    session.add_photo("gone", "gone", "gone", portrait)
+    session.submit(["keep", "gone"], [square], "cpu")
+    session.wait(30)
+    before = session.nbytes()
+    session.keep_only({"keep"})
+    assert session.photo("gone") is None and session.result("gone", square, "cpu") is None
+    assert session.nbytes() < before / 1.5
+
+
+def test_a_12_mp_photo_and_its_result_are_stored_compactly(pool, astronaut, add_standin_model):
+    square = add_standin_model("square", "Square")
+    session = Session(pool)
+    photo = session.add_photo(
+        "big", "big", "big", PhotoFile("big.jpg", jpeg((4000, 3000), astronaut))
+    )
+    assert photo.size == (4000, 3000) and max(photo.preview.shape) == 1280
+    assert photo.nbytes <= 15 * 2**20, photo.nbytes / 2**20
+    assert photo.full_rgb().shape == (3000, 4000, 3)  # decoded only when asked
+    session.submit(["big"], [square], "cpu")
+    session.wait(60)
+    result = session.result("big", square, "cpu")
+    assert result.matte.dtype == np.uint8 and result.nbytes <= 13 * 2**20
+    assert session.nbytes() - photo.nbytes == result.nbytes
+
+
+def test_over_budget_the_oldest_previews_go_first_then_their_mattes_are_packed(
+    pool, astronaut, add_standin_model
+):
+    square = add_standin_model("square", "Square")
+    photos = [PhotoFile(f"{n}.jpg", jpeg((2000, 1500), astronaut)) for n in range(3)]
+    session = Session(pool, budget_bytes=10 * 2**20)
+    for n, file in enumerate(photos):
+        session.add_photo(str(n), str(n), str(n), file)
+    oldest = session.photo("0")
+    assert oldest._preview is None and session.photo("2")._preview is not None
+    assert oldest.preview.shape == session.photo("2").preview.shape  # decoded again on use
+
+    session.submit(["0", "1", "2"], [square], "cpu")
+    session.wait(60)
+    assert session.nbytes() <= 10 * 2**20
+    packed = session.result("0", square, "cpu")  # unpacked on use, same values
+    newest = session.result("2", square, "cpu")
+    assert np.array_equal(packed.matte, newest.matte)
