@@ -45,6 +45,15 @@ class Photo:
         if self.full_size is None:
             self.full_size = self.image.size
 
+    def fitted(self, max_side: int) -> Image.Image:
+        """The photo scaled down (never up) so its longer side is at most ``max_side``."""
+        w, h = self.image.size
+        scale = max_side / max(w, h)
+        if scale >= 1:
+            return self.image
+        size = (max(1, round(w * scale)), max(1, round(h * scale)))
+        return self.image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
     @cached_property
     def model_image(self) -> Image.Image:
         """What the models see: the photo, or a copy capped at MODEL_MAX_PIXELS."""

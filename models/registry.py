@@ -31,6 +31,10 @@ class ModelSpec:
     input_size: tuple[int, int] | None = None
     size_multiple: int | None = None
     max_side: int | None = None
+    # The photo the model is handed is at most this many pixels on its longer side (None:
+    # the photo, capped at photo.MODEL_MAX_PIXELS). For models whose network works far below
+    # it, a smaller photo decodes faster and the matte is stored at that size.
+    photo_max_side: int | None = None
     half_on_cuda: bool = True  # fp16 on CUDA; matting keeps float32 for fine alpha
     gated: bool = False  # the Hub asks for a token and an accepted licence
     download_mb: int = 0  # approximate first-use download; 0 = ships with a package
@@ -66,6 +70,8 @@ class ModelSpec:
 
     @property
     def input_policy(self) -> str:
+        if self.photo_max_side:
+            return f"longer side at most {self.photo_max_side}"
         if self.input_size:
             return f"{self.input_size[0]}x{self.input_size[1]}"
         if self.size_multiple:
@@ -115,6 +121,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         devices=("cpu",),
         default=True,
         memory_mb=300,
+        photo_max_side=1024,  # its network sees 256x256
     ),
     ModelSpec(
         key="sam3",

@@ -132,8 +132,15 @@ class Worker:
         with contextlib.suppress(psutil.Error, AttributeError):
             self.rss_mb = psutil.Process(self.process.pid).memory_info().rss / 2**20
 
+    def kill(self) -> None:
+        """Kill the process only; the thread running a job on it sees the pipe close."""
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.kill()
+
     def stop(self) -> None:
-        """Kill at once (a hung model may never answer), then reap the process."""
+        """Kill at once (a hung model may never answer), then reap the process. Only for
+        the thread holding the worker's turn, or a worker nobody leases."""
         process, conn = self.process, self.conn
         self.process, self.conn, self.loaded, self.rss_mb = None, None, False, 0.0
         if conn is not None:
@@ -222,7 +229,11 @@ class ModelPool:
         with self._lock:
             workers = list(self._workers.values())
         for worker in workers:
-            worker.stop()
+            if worker.turn.acquire(blocking=False):
+                worker.stop()
+                worker.turn.release()
+            else:
+                worker.kill()  # its job's thread reaps it and reports the end
 
     def _lease(self, spec: ModelSpec, device: str) -> Worker:
         with self._lock:

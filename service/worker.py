@@ -48,10 +48,19 @@ def go_offline() -> None:
     constants.HF_HUB_OFFLINE = True
 
 
+def model_input(spec, data: bytes, name: str):
+    """The photo as the model is handed it: capped by the registry's input policy."""
+    from photo import decode_photo
+
+    if spec.photo_max_side:
+        return decode_photo(data, name, draft_side=spec.photo_max_side).fitted(spec.photo_max_side)
+    return decode_photo(data, name).model_image
+
+
 def serve(conn: Connection) -> None:
     from models import hub, runtime
     from models.errors import caused_by_memory, describe_failure
-    from photo import decode_photo
+    from service.memory import release_memory
 
     _, spec, device = conn.recv()
     send_lock = threading.Lock()  # downloads may report progress from their own threads
@@ -76,10 +85,12 @@ def serve(conn: Connection) -> None:
                 start = time.perf_counter()
                 segmenter = runtime.build_segmenter(spec, device)
                 load_s = time.perf_counter() - start
-            image = decode_photo(data, name).model_image
+            image = model_input(spec, data, name)
             send(("stage", "run"))
             matte, inference_s = runtime.segment(segmenter, image)
             send(("done", matte, inference_s, load_s, image.size))
+            del image
+            release_memory()  # a photo's decode is the bulk of a worker's peak
         except Exception as error:  # noqa: BLE001 - every failure goes back as a message
             send(
                 (
