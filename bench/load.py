@@ -27,12 +27,9 @@ from pathlib import Path
 import psutil
 from PIL import Image
 
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, wait_healthy
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 RUN = "Run Segmentation and Blurring"
 LOADED_IMAGES = """() => [...document.querySelectorAll(
     '[data-testid="stMain"] [data-testid="stImage"] img')]
@@ -92,17 +89,12 @@ def start_server(port: int, cache: Path, log: Path) -> subprocess.Popen:
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
     )
-    import urllib.request
-
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2):
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.kill()
-    raise RuntimeError(f"the server did not start; see {log}")
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", server, timeout=120)
+    except (RuntimeError, TimeoutError):
+        server.kill()
+        raise
+    return server
 
 
 async def user(browser, url: str, photo: Path, moves: int) -> dict:
@@ -146,7 +138,7 @@ async def level(url: str, photo: Path, users: int, moves: int) -> list[dict]:
 
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         try:
             return await asyncio.gather(*(user(browser, url, photo, moves) for _ in range(users)))
