@@ -2,7 +2,9 @@
 
 UI only. Photos, results and model runs live in a ``service.Session`` per browser session;
 models run in the shared ``service`` model pool, outside this script, so a rerun (a slider,
-a checkbox, another upload) never stops a run or loses a finished result.
+a checkbox, another upload) never stops a run or loses a finished result. What the page
+shows of each result is made once per setting and kept in the session (``Session.view``);
+the results of a photo are a fragment, so moving the Blur Strength reruns only them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import logging
 import time
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import altair as alt
+import cv2
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -25,11 +29,25 @@ from models import ModelResult, ModelSpec
 from photo import UPLOAD_TYPES, PhotoError, as_text
 from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
 
+TITLE = "Portrait Blur Arena"
+PITCH = (
+    "Upload a portrait, tick segmentation models in the sidebar and compare, side by side, "
+    "each model's mask and the background blur it gives, with its timing."
+)
 RUN_LABEL = "Run Segmentation and Blurring"
 CANCEL_LABEL = "Cancel queued runs"
+SAMPLE_LABEL = "Try a sample portrait"
+SAMPLE = Path(__file__).parent / "tests" / "data" / "astronaut.png"
+SAMPLE_ID = "sample"
 COLUMNS_PER_ROW = 4
-MIN_COLUMNS = 3  # so one or two models do not stretch their images across the page
-POLL_SECONDS = 0.25
+IMAGE_HEIGHT = 520  # CSS pixels: a photo's grid row stays within a 1440x900 window
+# Less room above the results: Streamlit's top padding and title are made for articles.
+PAGE_STYLE = """<style>
+  .block-container { padding-top: 3.5rem; padding-bottom: 2rem; }
+  h1 { font-size: 2rem !important; padding: 0 0 0.25rem 0 !important; }
+</style>"""
+POLL_SECONDS = 0.5
+VIEWS = ("Blur", "Overlay", "Matte", "Cut-out", "Difference")
 LENS_LABELS = {"gaussian": "Gaussian", "disc": "Lens (bokeh)"}
 DOWNLOAD_LABELS = {
     "blur.jpg": "Blurred photo (JPEG)",
@@ -53,16 +71,27 @@ def spec_label(spec: ModelSpec) -> str:
     return spec.label
 
 
-@dataclass
+@dataclass(frozen=True)
 class Look:
-    """How the blur looks: the sidebar's blur settings."""
+    """How the background blur looks: its strength, shape and edges."""
 
     strength: int
     lens: str
     clean_edges: bool
 
 
-def sidebar() -> tuple[str, list[ModelSpec], Look]:
+@dataclass(frozen=True)
+class Finish:
+    """The sidebar's blur settings; the strength is chosen beside the results."""
+
+    lens: str
+    clean_edges: bool
+
+    def with_strength(self, strength: int) -> Look:
+        return Look(strength, self.lens, self.clean_edges)
+
+
+def sidebar() -> tuple[str, list[ModelSpec], Finish]:
     with st.sidebar:
         st.header("Settings")
         choice = st.selectbox("Compute device", models.device_options())
@@ -75,15 +104,6 @@ def sidebar() -> tuple[str, list[ModelSpec], Look]:
             )
         ]
         st.subheader("Background blur")
-        strength = st.slider(
-            "Blur Strength",
-            min_value=blur.MIN_STRENGTH,
-            max_value=blur.MAX_STRENGTH,
-            value=blur.DEFAULT_STRENGTH,
-            step=2,
-            help="Gaussian kernel size in pixels at full resolution. Moving it re-blurs "
-            "the results without running any model again.",
-        )
         lens = st.radio(
             "Blur shape",
             list(LENS_LABELS),
@@ -96,9 +116,9 @@ def sidebar() -> tuple[str, list[ModelSpec], Look]:
             value=True,
             help="In soft edges (hair, fur, motion blur) show the subject's own colour over the "
             "blurred background, instead of the photo's mix with the sharp background behind it. "
-            "Also used for the cut-out downloads.",
+            "Also used for the cut-outs.",
         )
-    return models.resolve_device(choice), chosen, Look(strength, lens, clean)
+    return models.resolve_device(choice), chosen, Finish(lens, clean)
 
 
 def user_session() -> Session:
@@ -117,15 +137,22 @@ def unique_titles(names: list[str]) -> list[str]:
     return titles
 
 
+def add_sample(session: Session) -> None:
+    if session.photo(SAMPLE_ID) is None:
+        file = PhotoFile(SAMPLE.name, SAMPLE.read_bytes())
+        session.add_photo(SAMPLE_ID, f"Sample: {SAMPLE.name}", "sample", file)
+
+
 def load_uploads(session: Session, files: list) -> tuple[list[StoredPhoto], list[str]]:
     """Decode each upload once (reruns reuse it); bad files become messages. Photos
     removed from the uploader are forgotten at once, results included."""
     bad: dict[str, str] = st.session_state.setdefault("bad_files", {})
     current = {f.file_id for f in files}
-    session.keep_only(current)
+    sample = None if files else session.photo(SAMPLE_ID)  # your own photos replace it
+    session.keep_only(current | ({SAMPLE_ID} if sample else set()))
     for gone in [file_id for file_id in bad if file_id not in current]:
         del bad[gone]
-    good, errors = [], []
+    good, errors = [sample] if sample else [], []
     names = [f.name for f in files]
     for file, title, folder in zip(files, unique_titles(names), photo_folders(names), strict=True):
         photo = session.photo(file.file_id)
@@ -166,64 +193,114 @@ def job_text(job: Job) -> str:
     return f"{label}: running ({seconds:.1f} s)"
 
 
-def show_progress(session: Session, slot) -> None:
-    """Until a new result arrives (then rerun to show it) or nothing is left to run."""
-    finished = session.finished
-    while session.finished == finished and session.busy:
-        pending = session.pending()
-        if pending:
-            job = pending[0]
-            left = len(pending)
-            slot.progress(
-                session.progress(),
-                text=f"{job_text(job)} · {as_text(job.photo.title)} · {left} left",
-            )
-        time.sleep(POLL_SECONDS)
-    slot.empty()
-    st.rerun()
+@st.fragment(run_every=POLL_SECONDS)
+def show_progress(session: Session, finished: int) -> None:
+    """Polls the runs: the real state of the next job; the page reruns when a result
+    arrives or nothing is left to run, so the script itself never waits."""
+    pending = session.pending()
+    if session.finished != finished or not pending:
+        st.rerun(scope="app")
+    job = pending[0]
+    text = f"{job_text(job)} · {as_text(job.photo.title)} · {len(pending)} left"
+    st.progress(session.progress(), text=text)
 
 
 def timing_caption(result: ModelResult) -> str:
-    caption = f"Inference: {result.inference_s:.2f} s · {models.device_label(result.device)}"
+    caption = f"{result.inference_s:.2f} s · {models.device_label(result.device)}"
     if result.load_s:
-        caption += f" · loaded in {result.load_s:.1f} s"
+        caption += f" · first load {result.load_s:.1f} s"
     return caption
 
 
 @dataclass
 class Shown:
-    """A model's place on the page: its result (if any) and what its columns display."""
+    """A model's place in the grid: its result, if any."""
 
     spec: ModelSpec
     result: ModelResult | None  # None: not run yet on this photo and device
-    alpha: np.ndarray | None = None  # at preview size, when a subject was found
+    key: tuple[str, str, str]  # (photo id, model key, device it runs on)
     waiting: bool = False  # queued or running now
 
-
-def shown_result(
-    spec: ModelSpec, result: ModelResult | None, photo: StoredPhoto, waiting: bool
-) -> Shown:
-    if result is None or not (result.ok and result.found_subject):
-        return Shown(spec, result, waiting=waiting)
-    return Shown(spec, result, result.alpha_at(photo.preview.shape[:2]), waiting)
+    @property
+    def has_alpha(self) -> bool:
+        return self.result is not None and self.result.ok and self.result.found_subject
 
 
-def show_mask(item: Shown, overlay: np.ndarray | None) -> None:
-    st.subheader(item.spec.label)
-    result = item.result
-    if result is None:
-        st.info("Running…" if item.waiting else f"Not run yet: click {RUN_LABEL}.")
-        return
-    if not result.ok:
-        st.error(result.error)
-        if item.waiting:
-            st.caption("Retrying…")
-        return
-    st.caption(timing_caption(result))
-    if overlay is not None:
-        st.image(overlay, width="stretch")
-    else:
-        st.warning("No humans detected.")
+def jpeg(pixels: np.ndarray) -> bytes:
+    """An RGB or greyscale array as JPEG bytes, for the page."""
+    bgr = pixels[..., ::-1] if pixels.ndim == 3 else pixels
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 88])
+    assert ok, "JPEG encoding of an RGB array cannot fail"
+    return data.tobytes()
+
+
+class Views:
+    """Each shown result's images at preview size, made once per setting and kept in the
+    session (forgotten with the photo or when its result is replaced)."""
+
+    def __init__(self, session: Session, photo: StoredPhoto) -> None:
+        self.session, self.photo = session, photo
+
+    def _view(self, item: Shown, what: tuple, make):
+        return self.session.view((*item.key, *what), make)
+
+    def matte(self, item: Shown) -> np.ndarray:
+        return self._view(item, ("matte",), lambda: item.result.matte_at(self.shape))
+
+    def alpha(self, item: Shown) -> np.ndarray:
+        return self.matte(item).astype(np.float32) * np.float32(1 / 255)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.photo.preview.shape[:2]
+
+    def plan(self, item: Shown, clean_edges: bool) -> blur.BlurPlan:
+        return self._view(
+            item,
+            ("plan", clean_edges),
+            lambda: blur.BlurPlan(
+                self.photo.preview, self.alpha(item), item.spec.soft_mask, clean_edges
+            ),
+        )
+
+    def blurred(self, item: Shown, look: Look) -> np.ndarray:
+        sigma = blur.strength_sigma(look.strength, self.shape)
+        return self.plan(item, look.clean_edges).render(sigma, look.lens)
+
+    def image(self, item: Shown, view: str, look: Look, outline: bool, reference) -> bytes:
+        """The JPEG of ``item`` in ``view``: a Views key, and the settings it depends on."""
+        preview = self.photo.preview
+        makers = {
+            "Blur": (look, lambda: jpeg(self.blurred(item, look))),
+            "Overlay": (
+                outline,
+                lambda: jpeg(blur.mask_overlay(preview, self.alpha(item), outline)),
+            ),
+            "Matte": ((), lambda: jpeg(self.matte(item))),
+            "Cut-out": (
+                look.clean_edges,
+                lambda: jpeg(blur.cutout(self.colours(item, look.clean_edges), self.alpha(item))),
+            ),
+            "Difference": (
+                reference.key if reference else None,
+                lambda: jpeg(blur.difference(preview, self.alpha(item), self.alpha(reference))),
+            ),
+        }
+        setting, make = makers[view]
+        return self._view(item, (view, setting), make)
+
+    def colours(self, item: Shown, clean_edges: bool) -> np.ndarray:
+        if not clean_edges:
+            return self.photo.preview
+        return blur.foreground_colours(self.photo.preview, self.alpha(item))
+
+
+@dataclass
+class Everything:
+    """Every photo and chosen model, for the download of all results."""
+
+    photos: list[StoredPhoto]
+    chosen: list[ModelSpec]
 
 
 def exportable(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str):
@@ -251,7 +328,7 @@ def download_file(session, photo, spec, device, look, kind) -> bytes:
 
 def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str, look: Look):
     """Per-result files, each made at full resolution only when its button is clicked."""
-    with st.popover("Downloads", width="stretch"):
+    with st.popover("Downloads"):
         for kind, label in DOWNLOAD_LABELS.items():
             st.download_button(
                 label,
@@ -263,69 +340,132 @@ def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str
             )
 
 
-def all_results_zip(session, photos: list[StoredPhoto], chosen, device, look):
+def all_results_zip(session: Session, everything: Everything, device: str, look: Look):
     """Every result's files, one photo decoded at a time, through a temporary file."""
+    chosen = everything.chosen
     return zip_file(
-        item for photo in photos for item in exports_of(session, photo, chosen, device, look)
+        item
+        for photo in everything.photos
+        for item in exports_of(session, photo, chosen, device, look)
     )
 
 
-def preview_blurs(shown: list[Shown], photo: StoredPhoto, look: Look) -> dict[str, np.ndarray]:
-    return {
-        item.spec.key: blur.blur_background(
-            photo.preview,
-            item.alpha,
-            look.strength,
-            soft=item.spec.soft_mask,
-            pixel_scale=photo.preview_scale,
-            lens=look.lens,
-            clean_edges=look.clean_edges,
+def show_card(item: Shown) -> bool:
+    """The model's name and timing, or what it has to say instead of an image; True if
+    it has an image to show."""
+    result = item.result
+    name = f"**{as_text(item.spec.label)}**"
+    if result is not None and result.ok:
+        name += f" :gray[· {timing_caption(result)}]"
+    st.markdown(name)
+    if result is None:
+        st.info("Running…" if item.waiting else f"Not run yet: click {RUN_LABEL}.")
+        return False
+    if not result.ok:
+        st.error(result.error)
+        if item.waiting:
+            st.caption("Retrying…")
+        return False
+    if not result.found_subject:
+        st.warning("No humans detected.")
+        return False
+    return True
+
+
+def image_width(photo: StoredPhoto) -> int:
+    """CSS width that keeps the image IMAGE_HEIGHT tall at most (columns narrow it more)."""
+    h, w = photo.preview.shape[:2]
+    return max(120, round(IMAGE_HEIGHT * w / h))
+
+
+def view_settings(shown: list[Shown]) -> tuple[str, int, bool, Shown | None]:
+    """The toolbar above the grid: view, Blur Strength, and the view's own option."""
+    view_column, strength_column, option_column = st.columns([4, 3, 2], vertical_alignment="bottom")
+    with view_column:
+        view = st.segmented_control("View", VIEWS, default="Blur", key="view", required=True)
+    with strength_column:
+        strength = st.slider(
+            "Blur Strength",
+            min_value=blur.MIN_STRENGTH,
+            max_value=blur.MAX_STRENGTH,
+            value=blur.DEFAULT_STRENGTH,
+            step=2,
+            key="strength",
+            help="How far the background is blurred: a kernel size in pixels on a photo "
+            f"{blur.REFERENCE_SIDE} px on its longer side, scaled to each photo, so a setting "
+            "looks the same on every photo. Moving it never runs a model again.",
         )
-        for item in shown
-        if item.alpha is not None
-    }
+    outline, reference = False, None
+    with option_column:
+        if view == "Overlay":
+            outline = st.toggle("Outline only", key="outline")
+        elif view == "Difference":
+            found = [item for item in shown if item.has_alpha]
+            if found:
+                spec = st.selectbox(
+                    "Against",
+                    [item.spec for item in found],
+                    format_func=spec_label,
+                    key="reference",
+                    help="Orange: subject only for the model; blue: only for this reference.",
+                )
+                reference = next(item for item in found if item.spec == spec)
+    return view, strength, outline, reference
 
 
+@st.fragment
 def show_results(
-    session: Session, shown: list[Shown], photo: StoredPhoto, device: str, look: Look,
-    blurred: dict[str, np.ndarray],
+    session: Session, photo: StoredPhoto, shown: list[Shown], device: str, finish: Finish,
+    everything: Everything,
 ) -> None:  # fmt: skip
-    """Per row of models: their mask overlays, then their blurred photos underneath."""
+    """The grid: every model's image in one view, name and timing above; then the
+    before/after and the agreement. A fragment: its widgets rerun only this."""
+    view, strength, outline, reference = view_settings(shown)
+    look = finish.with_strength(strength)
+    views = Views(session, photo)
+    slots = min(COLUMNS_PER_ROW, len(shown))
     for first in range(0, len(shown), COLUMNS_PER_ROW):
         row = shown[first : first + COLUMNS_PER_ROW]
-        slots = max(MIN_COLUMNS, min(COLUMNS_PER_ROW, len(shown)))
         for column, item in zip(st.columns(slots), row, strict=False):
             with column:
-                overlay = None
-                if item.alpha is not None:
-                    overlay = blur.mask_overlay(photo.preview, item.alpha)
-                show_mask(item, overlay)
-        for column, item in zip(st.columns(slots), row, strict=False):
-            with column:
-                if item.spec.key in blurred:
-                    st.image(blurred[item.spec.key], width="stretch")
+                if show_card(item):
+                    data = views.image(item, view, look, outline, reference)
+                    st.image(data, width=image_width(photo))
                     downloads(session, photo, item.spec, device, look)
+    if any(exportable(session, p, everything.chosen, device) for p in everything.photos):
+        st.download_button(
+            "Download all results (ZIP)",
+            data=partial(all_results_zip, session, everything, device, look),
+            file_name="portrait-blur-results.zip",
+            mime="application/zip",
+            on_click="ignore",
+            help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
+        )
+    found = [item for item in shown if item.has_alpha]
+    show_before_after(views, found, look)
+    show_agreement(views, shown)
 
 
-def show_before_after(shown: list[Shown], photo: StoredPhoto, blurred: dict[str, np.ndarray]):
-    found = [item.spec for item in shown if item.spec.key in blurred]
+def show_before_after(views: Views, found: list[Shown], look: Look) -> None:
     if not found:
         return
     st.subheader("Before / after")
     spec = st.selectbox(
         "Compare the original with",
-        found,
+        [item.spec for item in found],
         format_func=spec_label,
-        key=f"compare:{photo.id}",
+        key=f"compare:{views.photo.id}",
         help="Drag across the photo to move the divide.",
     )
-    page, height = before_after_html(photo.preview, blurred[spec.key], ("Original", spec.label))
+    item = next(item for item in found if item.spec == spec)
+    labels = ("Original", item.spec.label)
+    page, height = before_after_html(views.photo.preview, views.blurred(item, look), labels)
     st.iframe(page, height=height)
 
 
-def show_agreement(shown: list[Shown]) -> None:
+def show_agreement(views: Views, shown: list[Shown]) -> None:
     """Pairwise mask IoU as a heatmap, and inference time per model as bars."""
-    with_alpha = [item for item in shown if item.alpha is not None]
+    with_alpha = [item for item in shown if item.has_alpha]
     timed = [item for item in shown if item.result is not None and item.result.ok]
     if not timed:
         return
@@ -335,7 +475,7 @@ def show_agreement(shown: list[Shown]) -> None:
         left.caption("Mask agreement needs two or more models that found a person.")
     else:
         labels = [item.spec.label for item in with_alpha]
-        matrix = blur.iou_matrix([item.alpha for item in with_alpha])
+        matrix = blur.iou_matrix([views.alpha(item) for item in with_alpha])
         cells = pd.DataFrame(
             [(a, b, matrix[i, j]) for i, a in enumerate(labels) for j, b in enumerate(labels)],
             columns=["model", "versus", "IoU"],
@@ -374,68 +514,78 @@ def show_agreement(shown: list[Shown]) -> None:
 
 
 def show_photo(
-    session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str, look: Look,
+    session: Session, photo: StoredPhoto, everything: Everything, device: str, finish: Finish,
     waiting: set[tuple[str, str, str]],
 ) -> None:  # fmt: skip
     if photo.notes:
         st.caption(f"{as_text(photo.file.name)}: " + "; ".join(photo.notes) + ".")
     shown = []
-    for spec in chosen:
+    for spec in everything.chosen:
+        key = (photo.id, spec.key, models.runs_on(spec, device))
         result = session.result(photo.id, spec, device)
-        is_waiting = (photo.id, spec.key, models.runs_on(spec, device)) in waiting
-        if result is not None or is_waiting:
-            shown.append(shown_result(spec, result, photo, is_waiting))
-    if not shown:
+        shown.append(Shown(spec, result, key, key in waiting))
+    if not any(item.result is not None or item.waiting for item in shown):
         w, h = photo.size
-        st.image(photo.preview, caption=f"{w}x{h} · click {RUN_LABEL}", width=320)
+        st.image(photo.preview, caption=f"{w}x{h} · click {RUN_LABEL}", width=image_width(photo))
         return
-    blurred = preview_blurs(shown, photo, look)
-    show_results(session, shown, photo, device, look, blurred)
-    show_before_after(shown, photo, blurred)
-    show_agreement(shown)
+    show_results(session, photo, shown, device, finish, everything)
 
 
 def main() -> None:
     configure_logging()
-    st.set_page_config(page_title="Portrait Blur Arena", layout="wide")
-    st.title("Portrait Background Blur — Model Comparison")
-    device, chosen, look = sidebar()
+    st.set_page_config(page_title=TITLE, layout="wide")
+    device, chosen, finish = sidebar()
     session = user_session()
-    files = st.file_uploader("Upload portraits", type=UPLOAD_TYPES, accept_multiple_files=True)
-    run_column, cancel_column = st.columns([3, 1])
-    clicked = run_column.button(RUN_LABEL, type="primary", disabled=not files or not chosen)
-    progress_slot = st.empty()
+    st.html(PAGE_STYLE)
+    st.title(TITLE)
+    landing = st.empty()
+    upload_column, run_column, side_column = st.columns([5, 3, 2], vertical_alignment="center")
+    files = upload_column.file_uploader(
+        "Upload portraits",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        label_visibility="collapsed",
+    )
+    if session.busy:
+        if side_column.button(CANCEL_LABEL, width="stretch"):
+            session.cancel()
+    elif not files and session.photo(SAMPLE_ID) is None:
+        side_column.button(
+            SAMPLE_LABEL,
+            on_click=add_sample,
+            args=(session,),
+            help="A bundled portrait (astronaut, public domain)",
+            width="stretch",
+        )
+    photos, bad_files = load_uploads(session, files or [])
+    if not photos:
+        landing.caption(PITCH)
+    clicked = run_column.button(
+        RUN_LABEL, type="primary", disabled=not photos or not chosen, width="stretch"
+    )
     if not chosen:
         st.info("Tick at least one model in the sidebar.")
-
-    photos, bad_files = load_uploads(session, files or [])
     for message in bad_files:
         st.error(message)
     # Results live per (photo, model, device): clicking again runs only what is missing
     # or failed; moving the slider never runs a model.
     if clicked and photos:
         session.submit([photo.id for photo in photos], chosen, device)
-    if session.busy and cancel_column.button(CANCEL_LABEL):
-        session.cancel()
+    if session.busy:
+        show_progress(session, session.finished)
     waiting = {job.key for job in session.pending()}
 
-    if any(exportable(session, photo, chosen, device) for photo in photos):
-        st.download_button(
-            "Download all results (ZIP)",
-            data=partial(all_results_zip, session, photos, chosen, device, look),
-            file_name="portrait-blur-results.zip",
-            mime="application/zip",
-            on_click="ignore",
-            help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
-        )
+    everything = Everything(photos, chosen)
     if len(photos) == 1:
-        show_photo(session, photos[0], chosen, device, look, waiting)
+        show_photo(session, photos[0], everything, device, finish, waiting)
     elif photos:
-        for tab, photo in zip(st.tabs([as_text(p.title) for p in photos]), photos, strict=True):
-            with tab:
-                show_photo(session, photo, chosen, device, look, waiting)
-    if session.busy:
-        show_progress(session, progress_slot)
+        titles = [as_text(p.title) for p in photos]
+        # Only the open tab is drawn: hidden photos cost nothing on a rerun.
+        tabs = st.tabs(titles, key="photo_tab", on_change="rerun")
+        for tab, photo in zip(tabs, photos, strict=True):
+            if tab.open:
+                with tab:
+                    show_photo(session, photo, everything, device, finish, waiting)
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="folder for the results")
     parser.add_argument(
         "--strength", type=strength, default=blur.DEFAULT_STRENGTH,
-        help=f"blur kernel size in full-resolution pixels, odd, {blur.MIN_STRENGTH}.."
-        f"{blur.MAX_STRENGTH} (default {blur.DEFAULT_STRENGTH})",
+        help=f"Blur Strength, as in the app: a kernel size, odd, {blur.MIN_STRENGTH}.."
+        f"{blur.MAX_STRENGTH} (default {blur.DEFAULT_STRENGTH}), in pixels of a photo "
+        f"{blur.REFERENCE_SIDE} px on its longer side, scaled to each photo",
     )  # fmt: skip
     parser.add_argument("--lens", choices=blur.LENSES, default="gaussian", help="blur shape")
     parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)

@@ -18,7 +18,7 @@ from functools import partial
 import numpy as np
 from PIL import Image
 
-from bench.reference import reference_blur
+from bench.reference import blur_at_kernel, reference_blur
 from bench.scenes import (
     background_band,
     background_plate,
@@ -53,7 +53,7 @@ def timed(run: Callable[[], object], repeats: int = 1) -> tuple[float, float, ob
 
 def compositing(sizes: dict[int, tuple[int, int]]) -> list[dict]:
     rows = []
-    print("\nCompositing: blur.blur_background vs the seed's pipeline (reference), same run")
+    print("\nCompositing: blur.BlurPlan vs the seed's pipeline (reference), same run; k in pixels")
     header = (
         f"{'MP':>3} {'size':>10} {'k':>4} {'ref s':>7} {'ours s':>7} {'ratio':>7} "
         f"{'halo ref':>8} {'halo ours':>9} {'PSNR dB':>7} {'ref MB':>7} {'ours MB':>7} subject"
@@ -67,7 +67,7 @@ def compositing(sizes: dict[int, tuple[int, int]]) -> list[dict]:
         subject = scene.alpha == 1.0
         for k in STRENGTHS:
             ref_s, ref_mb, ref = timed(partial(reference_blur, scene.photo, scene.alpha, k))
-            ours_s, ours_mb, ours = timed(partial(blur_background, scene.photo, scene.alpha, k), 3)
+            ours_s, ours_mb, ours = timed(partial(blur_at_kernel, scene.photo, scene.alpha, k), 3)
             clean_scene = blurred_plate(scene.plate, empty, equivalent_sigma(k)).astype(np.float32)
             row = {
                 "mp": mp,
@@ -75,7 +75,7 @@ def compositing(sizes: dict[int, tuple[int, int]]) -> list[dict]:
                 "ratio": ref_s / ours_s,
                 "halo_ref": float(np.abs(ref - clean_scene)[band].mean()),
                 "halo_ours": float(np.abs(ours - clean_scene)[band].mean()),
-                "psnr": psnr(blur_background(plate, empty, k), reference_blur(plate, empty, k)),
+                "psnr": psnr(blur_at_kernel(plate, empty, k), reference_blur(plate, empty, k)),
                 "subject_kept": bool(np.array_equal(ours[subject], scene.photo[subject])),
             }
             rows.append(row)
@@ -101,9 +101,9 @@ def lens_speed(sizes: dict[int, tuple[int, int]]) -> None:
     for mp, (w, h) in sizes.items():
         scene = portrait_scene(w, h)
         for k in STRENGTHS:
-            gauss, _, _ = timed(partial(blur_background, scene.photo, scene.alpha, k), 3)
+            gauss, _, _ = timed(partial(blur_at_kernel, scene.photo, scene.alpha, k), 3)
             disc, _, _ = timed(
-                partial(blur_background, scene.photo, scene.alpha, k, lens="disc"), 3
+                partial(blur_at_kernel, scene.photo, scene.alpha, k, lens="disc"), 3
             )
             print(f"{mp:>3} {k:>4} {gauss:>9.3f} {disc:>7.3f} {disc / gauss:>12.1f}x", flush=True)
 
@@ -125,9 +125,9 @@ def clean_edges(sizes: dict[int, tuple[int, int]]) -> list[float]:
             ideal = ideal_blur(scene, blurred_plate(scene.plate, empty, equivalent_sigma(101)))
             band = soft_band(scene.alpha)
             seed_s, _, seed = timed(
-                partial(blur_background, scene.photo, scene.alpha, 101, clean_edges=False), 3
+                partial(blur_at_kernel, scene.photo, scene.alpha, 101, clean_edges=False), 3
             )
-            clean_s, _, clean = timed(partial(blur_background, scene.photo, scene.alpha, 101), 3)
+            clean_s, _, clean = timed(partial(blur_at_kernel, scene.photo, scene.alpha, 101), 3)
             seed_err = float(np.abs(seed - ideal)[band].mean())
             clean_err = float(np.abs(clean - ideal)[band].mean())
             ratios.append(clean_err / seed_err)
@@ -168,10 +168,10 @@ def end_to_end(sizes: dict[int, tuple[int, int]]) -> None:
             run_model("mediapipe_selfie", photo.image, "cpu").inference_s for _ in range(3)
         )
         rgb = np.asarray(photo.image)
-        preview, scale = fit_within(rgb, PREVIEW_MAX_SIDE)
+        preview, _ = fit_within(rgb, PREVIEW_MAX_SIDE)
         alpha = resize_alpha(result.alpha, preview.shape[:2])
         overlay_s, _, _ = timed(partial(mask_overlay, preview, alpha), 3)
-        preview_s, _, _ = timed(partial(blur_background, preview, alpha, 101, pixel_scale=scale), 3)
+        preview_s, _, _ = timed(partial(blur_background, preview, alpha, 101), 3)
         full_s, _, _ = timed(partial(blur_background, rgb, result.alpha, 101))
         ms = [1000 * t for t in (decode_s, model_s, overlay_s, preview_s, full_s)]
         print(

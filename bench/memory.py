@@ -54,10 +54,10 @@ def run(megapixels: float) -> dict[str, float]:
     result = run_model("mediapipe_selfie", photo.model_image, "cpu")
     assert result.ok, result.error
     rgb = np.asarray(photo.image)
-    preview, scale = fit_within(rgb, 1280)
+    preview, _ = fit_within(rgb, 1280)
     small_alpha = resize_alpha(result.alpha, preview.shape[:2])
     mask_overlay(preview, small_alpha)
-    blur_background(preview, small_alpha, 101, pixel_scale=scale)
+    blur_background(preview, small_alpha, 101)
     full = blur_background(rgb, resize_alpha(result.alpha, rgb.shape[:2]), 101)
     assert full.shape == rgb.shape
     return {

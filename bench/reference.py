@@ -9,6 +9,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from blur import BlurPlan, equivalent_sigma
+
 
 def reference_blur(image: np.ndarray, alpha: np.ndarray, strength: int) -> np.ndarray:
     subject = (alpha > 0.5).astype(np.uint8)
@@ -20,3 +22,16 @@ def reference_blur(image: np.ndarray, alpha: np.ndarray, strength: int) -> np.nd
     a = alpha[..., None]
     out = image.astype(np.float32) * a + blurred.astype(np.float32) * (1.0 - a)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def blur_at_kernel(
+    image: np.ndarray,
+    alpha: np.ndarray,
+    kernel: int,
+    soft: bool = True,
+    lens: str = "gaussian",
+    clean_edges: bool = True,
+) -> np.ndarray:
+    """Our blur with the kernel size in ``image``'s own pixels, the seed's unit, so it can
+    be set against reference_blur on any size (the app's Blur Strength is relative)."""
+    return BlurPlan(image, alpha, soft, clean_edges).render(equivalent_sigma(kernel), lens)

@@ -9,22 +9,30 @@ from blur.composite import (
     DEFAULT_STRENGTH,
     MAX_STRENGTH,
     MIN_STRENGTH,
+    REFERENCE_SIDE,
+    BlurPlan,
     blur_background,
     blurred_plate,
     equivalent_sigma,
+    strength_sigma,
 )
 from blur.edges import foreground_colours
 from blur.lens import LENSES
 from blur.metrics import iou_matrix, mask_iou
-from blur.overlay import mask_overlay
+from blur.views import checkerboard, cutout, difference, mask_overlay
 
 __all__ = [
     "DEFAULT_STRENGTH",
+    "REFERENCE_SIDE",
+    "BlurPlan",
     "LENSES",
     "MAX_STRENGTH",
     "MIN_STRENGTH",
     "blur_background",
     "blurred_plate",
+    "checkerboard",
+    "cutout",
+    "difference",
     "equivalent_sigma",
     "fit_within",
     "foreground_colours",
@@ -32,4 +40,5 @@ __all__ = [
     "mask_iou",
     "mask_overlay",
     "resize_alpha",
+    "strength_sigma",
 ]

@@ -49,6 +49,8 @@ def expand(small: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray
 
 
 def to_uint8(plate: np.ndarray) -> np.ndarray:
+    if plate.dtype == np.uint8:
+        return plate
     return np.clip(plate + 0.5, 0, 255).astype(np.uint8)
 
 

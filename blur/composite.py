@@ -8,13 +8,18 @@ import cv2
 import numpy as np
 
 from blur.arrays import expand, mask, shrink, to_uint8, validated
-from blur.edges import composite
+from blur.edges import BAND_CHUNK, SOFT_HIGH, soft_band, subject_colours
 from blur.fill import fill_holes, known_parts
 from blur.lens import DISC_RADIUS_PER_SIGMA, LENSES, WORKING_DISC_RADIUS, lens_blur
 
 MIN_STRENGTH = 5
 MAX_STRENGTH = 255
 DEFAULT_STRENGTH = 101
+# Blur Strength is a kernel size on a photo this many pixels on its longer side, scaled to
+# the photo at hand, so a setting looks the same on every photo. At this size the default
+# softens a background as a phone's portrait mode does, and the range spans a hint of blur
+# to a background wiped out.
+REFERENCE_SIDE = 1500
 
 # Pixels above this alpha carry enough subject colour to be cut out of the plate before
 # blurring. Lower cuts more background away, which the fill must then guess (measured in
@@ -34,13 +39,30 @@ def equivalent_sigma(strength: int) -> float:
     return math.sqrt(3.0) * single
 
 
-def feather(alpha: np.ndarray, pixel_scale: float = 1.0) -> np.ndarray:
+def check_strength(strength: int) -> None:
+    if not (MIN_STRENGTH <= strength <= MAX_STRENGTH) or strength % 2 == 0:
+        raise ValueError(
+            f"strength must be an odd kernel size in {MIN_STRENGTH}..{MAX_STRENGTH}, got {strength}"
+        )
+
+
+def strength_sigma(strength: int, shape: tuple[int, ...]) -> float:
+    """The Gaussian sigma, in pixels of an image of ``shape``, of a Blur Strength.
+
+    ``strength`` is the kernel size (odd, 5..255) on a photo REFERENCE_SIDE pixels on its
+    longer side; on other sizes the blur scales with the photo, so it looks the same.
+    """
+    check_strength(strength)
+    return equivalent_sigma(strength) * max(shape[:2]) / REFERENCE_SIDE
+
+
+def feather(alpha: np.ndarray) -> np.ndarray:
     """Soften a binary mask outwards, so every alpha = 1 pixel stays 1.
 
     The soft ramp is smooth, so it is computed at a reduced scale and upsampled.
     """
     h, w = alpha.shape
-    sigma = max(1.5, FEATHER_FRACTION * math.hypot(h, w) * min(pixel_scale, 1.0))
+    sigma = max(1.5, FEATHER_FRACTION * math.hypot(h, w))
     factor = max(1, min(int(sigma / WORKING_SIGMA), h, w))
     small = shrink(alpha, factor)
     soft = cv2.GaussianBlur(small, (0, 0), sigmaX=sigma / factor, borderType=cv2.BORDER_REPLICATE)
@@ -62,66 +84,106 @@ def _reduction(spread: float, working: float, shape: tuple[int, int]) -> int:
     return max(1, min(int(spread / working), *shape))
 
 
+class BlurPlan:
+    """One image and alpha, prepared for blurring its background at any strength.
+
+    What does not depend on the strength or the lens is computed once: the feathered alpha
+    of a binary mask, the hole the subject leaves, the subject's own colours in the soft
+    band, and the hole's fill at each reduction used so far. ``render`` then costs one
+    blur of a small plate and the composite, so a slider can move freely.
+    Holds ``image`` by reference: it must not change while the plan is in use.
+    """
+
+    def __init__(
+        self, image: np.ndarray, alpha: np.ndarray, soft: bool = True, clean_edges: bool = True
+    ) -> None:
+        image, alpha = validated(image, alpha)
+        if not soft:
+            alpha = feather(alpha)
+        self.image = image
+        self.shape = alpha.shape
+        self._hole = mask(alpha, ">", HOLE_ALPHA)
+        self._opaque = mask(alpha, ">=", SOFT_HIGH)
+        self._band = soft_band(alpha)
+        self._band_alpha = alpha.reshape(-1)[self._band][:, None]
+        self._band_colours = subject_colours(image, alpha, self._band, clean_edges)
+        self._fills: dict[int, np.ndarray] = {}
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held besides the image."""
+        held = (self._hole, self._opaque, self._band, self._band_alpha, self._band_colours)
+        return sum(a.nbytes for a in held) + sum(f.nbytes for f in self._fills.values())
+
+    def _fill(self, factor: int) -> np.ndarray:
+        """The plate at 1/``factor`` scale with the hole filled from the background around."""
+        if factor not in self._fills:
+            colour, coverage = known_parts(self.image, cv2.bitwise_not(self._hole), factor)
+            if not coverage.any():
+                # Nothing of the background is visible: any flat colour will do.
+                plate = np.empty_like(colour)
+                plate[:] = shrink(self.image, factor).reshape(-1, 3).mean(0)
+            else:
+                plate = fill_holes(colour, coverage)
+            self._fills[factor] = to_uint8(plate)
+        return self._fills[factor]
+
+    def background(self, sigma: float, lens: str = "gaussian") -> np.ndarray:
+        """The background with the subject removed and blurred, at full size (uint8).
+
+        The subject (alpha > HOLE_ALPHA) is cut out; what it hid is filled from the
+        background around it; the plate is blurred, with a Gaussian of ``sigma`` pixels
+        or, for ``lens="disc"``, a lens disc of radius 2 * sigma (the same spread), at a
+        scale where the blur is a few pixels wide (it hides what that loses).
+        """
+        if lens not in LENSES:
+            raise ValueError(f"lens must be one of {LENSES}, got {lens!r}")
+        h, w = self.shape
+        radius = DISC_RADIUS_PER_SIGMA * sigma
+        if lens == "disc":
+            factor = _reduction(radius, WORKING_DISC_RADIUS, (h, w))
+        else:
+            factor = _reduction(sigma, WORKING_SIGMA, (h, w))
+        if factor >= FULL_SIZE_FACTOR:
+            plate = self._fill(factor)
+            if lens == "disc":
+                small = lens_blur(plate, radius / factor)
+            else:
+                small = _blur_small(plate, sigma, factor)
+            return expand(to_uint8(small), factor, (h, w))
+        # A light blur: blur at full size, the hole pasted in from a smaller fill.
+        plate = self.image
+        if self._hole.any():
+            fill_factor = max(1, math.ceil(math.sqrt(h * w / FILL_MAX_PIXELS)))
+            plate = self.image.copy()
+            cv2.copyTo(expand(self._fill(fill_factor), fill_factor, (h, w)), self._hole, plate)
+        if lens == "disc":
+            return to_uint8(lens_blur(plate, radius))
+        return cv2.GaussianBlur(plate, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REFLECT_101)
+
+    def render(self, sigma: float, lens: str = "gaussian") -> np.ndarray:
+        """The blurred photo: ``alpha * F + (1 - alpha) * background(sigma, lens)``.
+
+        F is the subject's own colour in soft pixels (clean edges) or the photo's;
+        pixels with alpha = 1 come back unchanged.
+        """
+        out = self.background(sigma, lens)
+        cv2.copyTo(self.image, self._opaque, out)
+        flat = out.reshape(-1, 3)
+        for start in range(0, self._band.size, BAND_CHUNK):
+            part = slice(start, start + BAND_CHUNK)
+            a = self._band_alpha[part]
+            behind = flat[self._band[part]].astype(np.float32)
+            mixed = self._band_colours[part].astype(np.float32) * a + behind * (1.0 - a)
+            flat[self._band[part]] = to_uint8(mixed)
+        return out
+
+
 def blurred_plate(
     image: np.ndarray, alpha: np.ndarray, sigma: float, lens: str = "gaussian"
 ) -> np.ndarray:
-    """The background with the subject removed and blurred, at full size.
-
-    The subject (alpha > HOLE_ALPHA) is cut out; what it hid is filled from the background
-    around it; the plate is blurred, with a Gaussian of ``sigma`` or, for ``lens="disc"``,
-    a lens disc of radius 2 * sigma (the same spread). All of it happens at a scale where
-    the blur is a few pixels wide (it hides what that loses); the result is upsampled.
-    """
-    return _plate(image, alpha, sigma, lens)[0]
-
-
-def _plate(
-    image: np.ndarray, alpha: np.ndarray, sigma: float, lens: str
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """blurred_plate, plus the filled plate before blurring (float) and its reduction factor."""
-    if lens not in LENSES:
-        raise ValueError(f"lens must be one of {LENSES}, got {lens!r}")
-    h, w = alpha.shape
-    hole = mask(alpha, ">", HOLE_ALPHA)
-    known = cv2.bitwise_not(hole)
-    has_hole = bool(hole.any())
-    radius = DISC_RADIUS_PER_SIGMA * sigma
-    if lens == "disc":
-        factor = _reduction(radius, WORKING_DISC_RADIUS, (h, w))
-    else:
-        factor = _reduction(sigma, WORKING_SIGMA, (h, w))
-
-    if factor < FULL_SIZE_FACTOR:
-        # A light blur: blur at full size, the filled hole pasted in from a smaller fill.
-        plate, behind, behind_factor = image, image, 1
-        if has_hole:
-            fill_factor = max(1, math.ceil(math.sqrt(h * w / FILL_MAX_PIXELS)))
-            behind = fill_holes(*known_parts(image, known, fill_factor))
-            behind_factor = fill_factor
-            plate = image.copy()
-            cv2.copyTo(expand(to_uint8(behind), fill_factor, (h, w)), hole, plate)
-        if lens == "disc":
-            blurred = to_uint8(lens_blur(plate, radius))
-        else:
-            blurred = cv2.GaussianBlur(
-                plate, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REFLECT_101
-            )
-        return blurred, behind, behind_factor
-
-    colour, coverage = known_parts(image, known, factor)
-    if not coverage.any():
-        # Nothing of the background is visible: any flat colour will do.
-        plate = np.empty_like(colour)
-        plate[:] = shrink(image, factor).reshape(-1, 3).mean(0)
-    elif has_hole:
-        plate = fill_holes(colour, coverage)
-    else:
-        plate = colour
-    if lens == "disc":
-        small = lens_blur(plate, radius / factor)
-    else:
-        small = _blur_small(plate, sigma, factor)
-    return expand(to_uint8(small), factor, (h, w)), plate, factor
+    """The background of ``image`` without its subject, blurred by ``sigma`` pixels."""
+    return BlurPlan(image, alpha, clean_edges=False).background(sigma, lens)
 
 
 def blur_background(
@@ -130,27 +192,18 @@ def blur_background(
     strength: int = DEFAULT_STRENGTH,
     soft: bool = True,
     *,
-    pixel_scale: float = 1.0,
     lens: str = "gaussian",
     clean_edges: bool = True,
 ) -> np.ndarray:
     """Blur the background behind the subject: remove the subject, blur, composite.
 
-    ``strength`` is the Gaussian kernel size in full-resolution pixels (odd, 5..255).
-    ``soft=False`` marks a binary mask, whose edge is feathered first. ``pixel_scale`` is
-    the size of ``image`` relative to the full-resolution photo, for previews: the blur
-    looks the same at any scale. ``lens="disc"`` gives a lens (bokeh) blur with blooming
+    ``strength`` is the Blur Strength: a kernel size (odd, 5..255) on a photo
+    REFERENCE_SIDE pixels on its longer side, scaled to ``image``, so a preview and the
+    full-size photo look alike (see strength_sigma). ``soft=False`` marks a binary mask,
+    whose edge is feathered first. ``lens="disc"`` gives a lens (bokeh) blur with blooming
     highlights instead of the Gaussian. ``clean_edges`` composites the subject's own colour
     in soft pixels instead of the photo's (see foreground_colours). Pixels with alpha = 1
     come back unchanged.
     """
-    image, alpha = validated(image, alpha)
-    if not (MIN_STRENGTH <= strength <= MAX_STRENGTH) or strength % 2 == 0:
-        raise ValueError(
-            f"strength must be an odd kernel size in {MIN_STRENGTH}..{MAX_STRENGTH}, got {strength}"
-        )
-    if not soft:
-        alpha = feather(alpha, pixel_scale)
-    sigma = equivalent_sigma(strength) * pixel_scale
-    background, behind, behind_factor = _plate(image, alpha, sigma, lens)
-    return composite(image, background, alpha, clean_edges, (behind, behind_factor))
+    sigma = strength_sigma(strength, np.shape(alpha))
+    return BlurPlan(image, alpha, soft, clean_edges).render(sigma, lens)

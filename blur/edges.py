@@ -1,4 +1,4 @@
-"""Clean edges: the subject's own colour in soft pixels, and the final composite."""
+"""Clean edges: the subject's own colour in soft pixels."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from blur.fill import fill_holes, known_parts
 # photo within half a grey level.
 SOFT_LOW, SOFT_HIGH = 0.5 / 255, 1.0 - 0.5 / 255
 FOREGROUND_ALPHA = 0.9  # surely subject, for the estimate of the subject's own colour
-BACKGROUND_ALPHA = 0.1  # surely background, when no filled plate is given
+BACKGROUND_ALPHA = 0.1  # surely background, for the estimate of the colour behind
 EDGE_BLOCK = 0.004  # size of the blocks the local colours are averaged over, of the diagonal
 BAND_CHUNK = 1 << 20  # soft pixels handled at once
 
@@ -39,7 +39,7 @@ def _sample(small: np.ndarray, factor: int, ys: np.ndarray, xs: np.ndarray) -> n
     return samples.reshape(-1, 3)[:n]
 
 
-def _soft_band(alpha: np.ndarray) -> np.ndarray:
+def soft_band(alpha: np.ndarray) -> np.ndarray:
     """Flat indices of the pixels that are neither background nor subject."""
     return np.flatnonzero((alpha > SOFT_LOW) & (alpha < SOFT_HIGH))  # bool: fast nonzero
 
@@ -49,51 +49,36 @@ class _EdgeMaps:
     """Coarse maps of the subject's own colour and of the colour behind it."""
 
     own: np.ndarray
-    own_factor: int
     behind: np.ndarray
-    behind_factor: int
+    factor: int  # both maps are at 1/factor scale
 
     def unmix(self, image: np.ndarray, alpha: np.ndarray, band: np.ndarray) -> np.ndarray:
         """F at the band pixels, from I = alpha F + (1 - alpha) B and the local estimates."""
         ys, xs = np.divmod(band, alpha.shape[1])
-        subject = _sample(self.own, self.own_factor, ys, xs)
-        behind = _sample(self.behind, self.behind_factor, ys, xs)
+        subject = _sample(self.own, self.factor, ys, xs)
+        behind = _sample(self.behind, self.factor, ys, xs)
         a = alpha.reshape(-1)[band][:, None]
         observed = image.reshape(-1, 3)[band].astype(np.float32)
         # The local subject colour, corrected by what the observed mix says it must be.
         return np.clip(subject + a * (observed - a * subject - (1 - a) * behind), 0, 255)
 
 
-def _edge_maps(
-    image: np.ndarray,
-    alpha: np.ndarray,
-    behind: np.ndarray | None = None,
-    behind_factor: int = 1,
-) -> _EdgeMaps | None:
+def _edge_maps(image: np.ndarray, alpha: np.ndarray) -> _EdgeMaps | None:
     """Local estimates of the subject's and the background's own colours, or None.
 
-    The subject's comes from the pixels that are surely subject (alpha >= FOREGROUND_ALPHA)
-    nearby, averaged and filled at a coarse scale; the background's from ``behind``, the
-    filled plate at ``behind_factor`` (made here when not given).
+    Each comes from the pixels that are surely subject (alpha >= FOREGROUND_ALPHA) or surely
+    background (alpha <= BACKGROUND_ALPHA) nearby, averaged and filled at a coarse scale.
     """
     h, w = alpha.shape
     subject = mask(alpha, ">=", FOREGROUND_ALPHA)
-    if not subject.any() or subject.all():
+    background = mask(alpha, "<=", BACKGROUND_ALPHA)
+    if not subject.any() or not background.any():
         return None
     factor = max(1, min(int(EDGE_BLOCK * math.hypot(h, w)), h, w))
-    if behind is None:
-        background = mask(alpha, "<=", BACKGROUND_ALPHA)
-        if not background.any():
-            return None
-        behind, behind_factor = fill_holes(*known_parts(image, background, factor)), factor
+    behind = fill_holes(*known_parts(image, background, factor))
     # A rough fill is enough: only the band next to the subject is ever sampled.
     own = fill_holes(*known_parts(image, subject, factor), relax_budget=0)
-    return _EdgeMaps(own, factor, behind, behind_factor)
-
-
-def _chunks(band: np.ndarray) -> list[np.ndarray]:
-    """The band in pieces, so the per-pixel arithmetic never needs much memory at once."""
-    return [band[i : i + BAND_CHUNK] for i in range(0, band.size, BAND_CHUNK)]
+    return _EdgeMaps(own, behind, factor)
 
 
 def foreground_colours(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -106,38 +91,20 @@ def foreground_colours(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """
     image, alpha = validated(image, alpha)
     out = image.copy()
-    band = _soft_band(alpha)
-    maps = _edge_maps(image, alpha) if band.size else None
-    if maps is not None:
-        for part in _chunks(band):
-            out.reshape(-1, 3)[part] = to_uint8(maps.unmix(image, alpha, part))
+    band = soft_band(alpha)
+    out.reshape(-1, 3)[band] = subject_colours(image, alpha, band)
     return out
 
 
-def composite(
-    image: np.ndarray,
-    background: np.ndarray,
-    alpha: np.ndarray,
-    clean_edges: bool = True,
-    behind: tuple[np.ndarray, int] | None = None,
+def subject_colours(
+    image: np.ndarray, alpha: np.ndarray, band: np.ndarray, clean: bool = True
 ) -> np.ndarray:
-    """``alpha * F + (1 - alpha) * background``, where F is the subject's own colour.
-
-    With ``clean_edges`` F is estimated in soft pixels (foreground_colours); without, F is
-    the photo's colour (the seed's compositing). ``behind`` is the unblurred filled plate and
-    its reduction factor, when known. Pixels with alpha = 1 are copied exactly.
-    ``background`` is consumed: the result is written into it.
-    """
-    out = background
-    cv2.copyTo(image, mask(alpha, ">=", SOFT_HIGH), out)
-    band = _soft_band(alpha)
-    maps = _edge_maps(image, alpha, *(behind or ())) if clean_edges and band.size else None
-    for part in _chunks(band):
-        if maps is None:
-            subject = image.reshape(-1, 3)[part].astype(np.float32)
-        else:
-            subject = maps.unmix(image, alpha, part)
-        a = alpha.reshape(-1)[part][:, None]
-        seen_behind = out.reshape(-1, 3)[part].astype(np.float32)
-        out.reshape(-1, 3)[part] = to_uint8(subject * a + seen_behind * (1.0 - a))
-    return out
+    """The subject's colour (N x 3 uint8) at the flat indices ``band`` of soft pixels:
+    its own colour estimated as in foreground_colours when ``clean``, else the photo's."""
+    colours = image.reshape(-1, 3)[band]
+    maps = _edge_maps(image, alpha) if clean and band.size else None
+    if maps is not None:
+        for start in range(0, band.size, BAND_CHUNK):
+            part = band[start : start + BAND_CHUNK]
+            colours[start : start + BAND_CHUNK] = to_uint8(maps.unmix(image, alpha, part))
+    return colours

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from huggingface_hub import errors as hub_errors
@@ -43,7 +44,14 @@ def _is_denied(spec: ModelSpec, error: BaseException) -> bool:
     ) in (401, 403)
 
 
+def shown_path(path: str) -> str:
+    """A path as a message shows it: the home folder as ``~``."""
+    home = os.path.expanduser("~")
+    return "~" + path[len(home) :] if home != "/" and path.startswith(home + os.sep) else path
+
+
 def offline_message(spec: ModelSpec, cache: str) -> str:
+    cache = shown_path(cache)
     return (
         f"{spec.label} is not downloaded yet and the Hugging Face Hub cannot be reached "
         f"(offline). Its files come from {spec.repo} and are cached in {cache}. With internet, "

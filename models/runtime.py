@@ -49,14 +49,18 @@ class ModelResult:
         """The matte as float32 in [0, 1] (a new array on every call)."""
         return None if self.matte is None else self.matte.astype(np.float32) / 255.0
 
-    def alpha_at(self, shape: tuple[int, int]) -> np.ndarray:
-        """float32 alpha at ``shape`` (h, w): resized as uint8 first, which is cheaper."""
+    def matte_at(self, shape: tuple[int, int]) -> np.ndarray:
+        """The uint8 matte at ``shape`` (h, w): area-averaged down, bilinear up."""
         assert self.matte is not None, "a failed result has no alpha"
         small = self.matte
         if small.shape != shape:
             method = cv2.INTER_AREA if shape[0] < small.shape[0] else cv2.INTER_LINEAR
             small = cv2.resize(small, (shape[1], shape[0]), interpolation=method)
-        return small.astype(np.float32) * np.float32(1 / 255)
+        return small
+
+    def alpha_at(self, shape: tuple[int, int]) -> np.ndarray:
+        """float32 alpha at ``shape`` (h, w): resized as uint8 first, which is cheaper."""
+        return self.matte_at(shape).astype(np.float32) * np.float32(1 / 255)
 
     @property
     def found_subject(self) -> bool:

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections import deque
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import cv2
 import numpy as np
@@ -32,6 +34,8 @@ SESSION_BUDGET_ENV = "PORTRAIT_BLUR_SESSION_MB"
 DEFAULT_SESSION_MB = 256
 
 ResultKey = tuple[str, str, str]  # (photo id, model key, device it ran on)
+T = TypeVar("T")
+VIEW_SHARE = 0.5  # of the session budget, at most, for views (derived images, blur plans)
 
 
 def session_budget_bytes() -> int:
@@ -98,6 +102,15 @@ class Job:
         return (self.photo.id, self.spec.key, runs_on(self.spec, self.device))
 
 
+def size_of(value: object) -> int:
+    """Bytes held by a cached view: an array, bytes, or anything with ``nbytes``."""
+    if isinstance(value, bytes | bytearray):
+        return len(value)
+    if isinstance(value, tuple | list):
+        return sum(size_of(part) for part in value)
+    return int(getattr(value, "nbytes", 0))
+
+
 def _pack(matte: np.ndarray) -> bytes:
     ok, png = cv2.imencode(".png", matte, [cv2.IMWRITE_PNG_COMPRESSION, 1])
     assert ok, "PNG encoding of a uint8 matte cannot fail"
@@ -118,6 +131,8 @@ class Session:
         self._photos: dict[str, StoredPhoto] = {}  # oldest first
         self._results: dict[ResultKey, ModelResult] = {}
         self._packed: dict[ResultKey, bytes] = {}  # PNG mattes of results over the budget
+        self._views: OrderedDict[tuple, tuple[object, int]] = OrderedDict()  # LRU last
+        self._view_bytes = 0
         self._queue: deque[Job] = deque()
         self._running: Job | None = None
         self._worker: threading.Thread | None = None
@@ -152,6 +167,7 @@ class Session:
             for key in [k for k in self._results if k[0] not in photo_ids]:
                 self._results.pop(key)
                 self._packed.pop(key, None)
+            self._drop_views(lambda key: key[0] not in photo_ids)
             for job in self._queue:
                 job.cancelled |= job.photo.id not in photo_ids
             self._queue = deque(job for job in self._queue if not job.cancelled)
@@ -171,11 +187,37 @@ class Session:
         return result
 
     def nbytes(self) -> int:
-        """Bytes this session holds: photos, previews, mattes (packed or not)."""
+        """Bytes this session holds: photos, previews, mattes (packed or not), views."""
         with self._lock:
             photos = sum(p.nbytes for p in self._photos.values())
             mattes = sum(r.nbytes for r in self._results.values())
-            return photos + mattes + sum(len(png) for png in self._packed.values())
+            packed = sum(len(png) for png in self._packed.values())
+            return photos + mattes + packed + self._view_bytes
+
+    # Views
+
+    def view(self, key: tuple[Hashable, ...], make: Callable[[], T]) -> T:
+        """``make()``, kept under ``key`` = (photo id, model key, device, ...what) until the
+        photo is removed, its result replaced, or, least recently used first, the views
+        outgrow their share of the budget. For what a page shows again on every rerun."""
+        with self._lock:
+            if key in self._views:
+                self._views.move_to_end(key)
+                return self._views[key][0]  # type: ignore[return-value]
+        value = make()
+        size = size_of(value)
+        with self._lock:
+            if key[0] in self._photos and key not in self._views:
+                self._views[key] = (value, size)
+                self._view_bytes += size
+                limit = VIEW_SHARE * self.budget_bytes
+                while self._view_bytes > limit and len(self._views) > 1:
+                    self._view_bytes -= self._views.popitem(last=False)[1][1]
+        return value
+
+    def _drop_views(self, gone: Callable[[tuple], bool]) -> None:
+        for key in [k for k in self._views if gone(k)]:
+            self._view_bytes -= self._views.pop(key)[1]
 
     # Runs
 
@@ -257,17 +299,23 @@ class Session:
                 if result is not None and job.photo.id in self._photos:
                     self._results[job.key] = result
                     self._packed.pop(job.key, None)
+                    self._drop_views(lambda key, done=job.key: key[:3] == done)
                     self.finished += 1
                 self._batch[0] += 1
                 self._running = None
             self._fit_budget()
 
     def _fit_budget(self) -> None:
-        """Drop the oldest photos' previews, then pack their mattes, until under budget."""
+        """Drop views, then the oldest photos' previews, then pack their mattes, until
+        under budget."""
         over = self.nbytes() - self.budget_bytes
         if over <= 0:
             return
         with self._lock:
+            while over > 0 and self._views:
+                size = self._views.popitem(last=False)[1][1]
+                self._view_bytes -= size
+                over -= size
             older = list(self._photos.values())[:-1]  # the newest photo keeps everything
             for photo in older:
                 if over <= 0:

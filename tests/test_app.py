@@ -51,18 +51,28 @@ def png_bytes(image: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
+def run_and_wait(at: AppTest) -> AppTest:
+    """Click Run, wait for the session's runs (the page polls them in a fragment that
+    AppTest does not tick), and draw the page again."""
+    next(b for b in at.button if b.label == RUN).click().run()
+    assert at.session_state["session"].wait(120)
+    return at.run()
+
+
 def upload_and_run(at: AppTest, name: str, data: bytes) -> AppTest:
     at.file_uploader[0].set_value((name, data, "image/png"))
     at.run()
-    return next(b for b in at.button if b.label == RUN).click().run()
-
-
-SECTIONS = {"Before / after", "Agreement and speed"}
+    return run_and_wait(at)
 
 
 def model_headers(at: AppTest) -> list[str]:
-    """The model columns' titles, in order."""
-    return [h.value for h in at.main.subheader if h.value not in SECTIONS]
+    """The grid's model names, in order (each card starts with the name in bold)."""
+    cards = [m.value.split("**")[1] for m in at.main.markdown if m.value.startswith("**")]
+    return [name.replace("\\", "") for name in cards]  # as rendered: markdown unescaped
+
+
+def choose_view(at: AppTest, view: str) -> AppTest:
+    return next(w for w in at.get("button_group") if w.label == "View").set_value(view).run()
 
 
 def image_urls(at: AppTest) -> list[str]:
@@ -70,7 +80,9 @@ def image_urls(at: AppTest) -> list[str]:
 
 
 def test_first_screen(app):
-    assert app.title[0].value == "Portrait Background Blur — Model Comparison"
+    assert app.title[0].value == "Portrait Blur Arena"
+    assert app.caption[0].value.startswith("Upload a portrait, tick segmentation models")
+    assert any(b.label == "Try a sample portrait" for b in app.button)
     assert app.sidebar.selectbox[0].options[0] == "Auto"
     boxes = {box.label: box.value for box in app.sidebar.checkbox}
     assert list(boxes) == [spec.label for spec in registry.REGISTRY]
@@ -86,25 +98,54 @@ def test_upload_run_and_move_the_slider(app, astronaut_path, predict_calls):
     at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
     assert not at.exception and not at.error
     assert model_headers(at) == ["MediaPipe Selfie"]
-    assert re.fullmatch(r"Inference: \d+\.\d\d s · CPU( · loaded in .*)?", at.caption[0].value)
-    assert len(at.image) == 2  # mask overlay, blurred result
+    card = r"\*\*MediaPipe Selfie\*\* :gray\[· \d+\.\d\d s · CPU( · first load .*)?\]"
+    assert re.fullmatch(card, at.main.markdown[0].value)
+    assert len(at.image) == 1  # the blurred result: Blur is the default view
     assert len(predict_calls) == 1
 
     before = image_urls(at)
     slider = next(s for s in at.slider if s.label == "Blur Strength")
     assert (slider.min, slider.max, slider.value, slider.step) == (5, 255, 101, 2)
     slider.set_value(11).run()
-    after = image_urls(at)
-    assert not at.exception and len(at.image) == 2
-    assert after[0] == before[0]  # same overlay
-    assert after[1] != before[1]  # a new blur
+    assert not at.exception and len(at.image) == 1
+    assert image_urls(at) != before  # a new blur
+    slider.set_value(101).run()
+    assert image_urls(at) == before  # the same setting: the same image, kept
     assert len(predict_calls) == 1  # the slider never re-runs the model
+
+
+def test_every_view_shows_its_own_image(app, astronaut_path):
+    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
+    seen = {"Blur": image_urls(at)[0]}
+    for view in ("Overlay", "Matte", "Cut-out", "Difference"):
+        at = choose_view(at, view)
+        assert not at.exception and len(at.image) == 1, view
+        seen[view] = image_urls(at)[0]
+    assert len(set(seen.values())) == 5
+    assert [s.label for s in at.selectbox if s.label == "Against"] == ["Against"]
+    at = choose_view(at, "Overlay")
+    outline = next(t for t in at.toggle if t.label == "Outline only")
+    outline.set_value(True).run()
+    assert image_urls(at)[0] not in seen.values()
+    next(s for s in at.slider if s.label == "Blur Strength").set_value(11).run()
+    assert len(set(image_urls(at))) == 1  # the overlay does not depend on the blur
+
+
+def test_the_sample_portrait_runs_offline(app, predict_calls):
+    next(b for b in app.button if b.label == "Try a sample portrait").click().run()
+    assert not any(b.label == "Try a sample portrait" for b in app.button)  # loaded
+    at = run_and_wait(app)
+    assert not at.exception and model_headers(at) == ["MediaPipe Selfie"]
+    assert len(at.image) == 1 and len(predict_calls) == 1
+    at.file_uploader[0].set_value(("mine.png", (ROOT / "tests/data/camera.png").read_bytes(),
+                                   "image/png")).run()  # fmt: skip
+    assert [p.title for p in at.session_state["session"].photos()] == ["mine.png"]
 
 
 def test_clicking_again_reuses_the_result(app, astronaut_path, predict_calls):
     at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
-    next(b for b in at.button if b.label == RUN).click().run()
-    assert len(predict_calls) == 1 and len(at.image) == 2
+    at = run_and_wait(at)
+    assert len(predict_calls) == 1 and len(at.image) == 1
 
 
 def test_photo_without_a_person_says_so(app):
@@ -116,9 +157,11 @@ def test_photo_without_a_person_says_so(app):
 
 
 def test_unreadable_upload_shows_a_message(app):
-    at = upload_and_run(app, "notes.png", b"this is not an image")
+    app.file_uploader[0].set_value(("notes.png", b"this is not an image", "image/png"))
+    at = app.run()
     assert not at.exception
     assert "notes.png: not an image" in at.error[0].value
+    assert next(b for b in at.button if b.label == RUN).disabled  # nothing to run on
 
 
 @pytest.fixture
@@ -136,7 +179,7 @@ def test_a_failing_model_does_not_hide_the_others(broken_model, astronaut_path):
     assert not at.exception
     assert model_headers(at) == ["MediaPipe Selfie", "Broken Stand-in"]
     assert at.error[0].value == "Broken Stand-in failed: OSError: weights file is corrupt"
-    assert len(at.image) == 2  # MediaPipe's overlay and blur
+    assert len(at.image) == 1  # MediaPipe's blur
 
 
 def test_unticking_every_model_disables_the_run(app):
@@ -164,7 +207,7 @@ def test_hub_models_side_by_side_and_offline_message(offline_hub, astronaut_path
         "BiRefNet Portrait",
         "RMBG 2.0",
     ]
-    assert len(at.image) == 4  # two models x (overlay, blur)
+    assert len(at.image) == 2  # two models' blurs
     assert len(at.error) == 1
     assert at.error[0].value.startswith("RMBG 2.0 is not downloaded yet")
     assert "--check rmbg2" in at.error[0].value
@@ -180,7 +223,7 @@ def phone_photo_bytes(astronaut_path, size=(4000, 3000)) -> bytes:
 
 def test_slider_on_a_12_mp_photo_never_reruns_the_model(app, astronaut_path, predict_calls):
     at = upload_and_run(app, "phone.jpg", phone_photo_bytes(astronaut_path))
-    assert not at.exception and len(at.image) == 2
+    assert not at.exception and len(at.image) == 1
     assert len(predict_calls) == 1
     # The model was handed the photo at its input policy's size; the blur is at full size.
     assert selfie_result(at).matte.shape == (768, 1024)
@@ -188,18 +231,17 @@ def test_slider_on_a_12_mp_photo_never_reruns_the_model(app, astronaut_path, pre
     seen = []
     for strength in (5, 255):
         next(s for s in at.slider if s.label == "Blur Strength").set_value(strength).run()
-        assert not at.exception and len(at.image) == 2
+        assert not at.exception and len(at.image) == 1
         seen.append(image_urls(at))
-    assert before[1] != seen[0][1] != seen[1][1]  # each strength re-blurred
-    assert before[0] == seen[0][0] == seen[1][0]  # the overlay is kept
+    assert before != seen[0] != seen[1]  # each strength re-blurred
     assert len(predict_calls) == 1
     labels = [d.label for d in at.get("download_button")]
     assert labels == [
-        "Download all results (ZIP)",
         "Blurred photo (JPEG)",
         "Cut-out (PNG with alpha)",
         "Matte (8-bit PNG)",
         "Mask overlay (PNG)",
+        "Download all results (ZIP)",
     ]
 
 
@@ -225,5 +267,5 @@ def test_clean_edges_toggle_reblurs_without_the_model(app, astronaut_path, predi
     toggle.set_value(False).run()
     after = image_urls(at)
     assert not at.exception
-    assert after[0] == before[0] and after[1] != before[1]
+    assert after != before
     assert len(predict_calls) == 1

@@ -4,6 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
+from bench.reference import blur_at_kernel as blur_at
 from blur import blur_background, mask_overlay
 from blur.composite import equivalent_sigma, feather
 
@@ -32,32 +33,61 @@ def smooth_plate(h: int, w: int) -> np.ndarray:
     return np.clip(np.dstack([r, g, b]), 0, 255).astype(np.uint8)
 
 
-def test_overlay_tints_subject_half_green_and_outlines_it():
+def test_overlay_tint_follows_alpha_and_outlines_the_half_line():
     image = np.full((120, 160, 3), 100, np.uint8)
     alpha = disc_alpha(120, 160, 30)
+    alpha[5:15, 5:15] = 0.4  # soft, below the cut: tinted a little, no line
     out = mask_overlay(image, alpha)
     assert out.shape == image.shape and out.dtype == np.uint8
-    assert tuple(out[60, 80]) == (50, 178, 50)  # (100 + green) / 2, rounded
-    assert tuple(out[5, 5]) == (100, 100, 100)  # far background untouched
-    edge = out[60, 80 + 30]  # on the contour
-    assert tuple(edge) == (0, 255, 0)
+    assert tuple(out[60, 80]) == (50, 178, 50)  # alpha 1: half green
+    assert tuple(out[10, 10]) == (80, 131, 80)  # alpha 0.4: a fifth green
+    assert tuple(out[60, 5]) == (100, 100, 100)  # background untouched
+    line = out[60, 80 + 30].astype(int)  # on the 0.5 contour, anti-aliased
+    assert line[1] > 240 and line[0] < 10 and line[2] < 10
 
 
-def test_overlay_closes_pinholes_and_ignores_low_alpha():
+def test_outline_only_leaves_the_photo_but_the_line():
     image = np.full((100, 100, 3), 200, np.uint8)
     alpha = disc_alpha(100, 100, 30)
-    alpha[50, 50] = 0.0  # a one-pixel hole inside the subject
-    alpha[5:15, 5:15] = 0.4  # below the 0.5 threshold
-    out = mask_overlay(image, alpha)
-    assert tuple(out[50, 50]) == tuple(out[50, 52])
-    assert tuple(out[10, 10]) == (200, 200, 200)
+    out = mask_overlay(image, alpha, outline_only=True)
+    assert tuple(out[50, 50]) == (200, 200, 200)
+    line = out[50, 50 + 30].astype(int)
+    assert line[1] > 240 and line[0] < 20 and line[2] < 20
+
+
+def test_cutout_shows_checks_where_there_is_no_subject():
+    from blur import checkerboard, cutout
+
+    image = np.full((96, 96, 3), (200, 10, 10), np.uint8)
+    alpha = disc_alpha(96, 96, 20)
+    out = cutout(image, alpha)
+    board = checkerboard((96, 96))
+    assert len(np.unique(board[..., 0])) == 2
+    assert np.array_equal(out[alpha == 0], board[alpha == 0])
+    assert tuple(out[48, 48]) == (200, 10, 10)
+
+
+def test_difference_colours_each_side_of_a_disagreement():
+    from blur import difference
+    from blur.views import ONLY_MODEL, ONLY_REFERENCE
+
+    image = np.full((40, 60, 3), 120, np.uint8)
+    model = np.zeros((40, 60), np.float32)
+    reference = np.zeros((40, 60), np.float32)
+    model[:, :30] = 1.0  # left: the model's subject
+    reference[:, 20:50] = 1.0  # middle: the reference's
+    out = difference(image, model, reference).astype(int)
+    assert np.array_equal(out[20, 25], out[20, 55])  # agreed subject and background: grey
+    assert out[20, 55, 0] == out[20, 55, 1] == out[20, 55, 2]
+    assert tuple(out[20, 10]) == tuple(ONLY_MODEL.astype(int))
+    assert tuple(out[20, 40]) == tuple(ONLY_REFERENCE.astype(int))
 
 
 @pytest.mark.parametrize("soft", [True, False])
 def test_blur_keeps_subject_pixels_and_shape(soft):
     image = textured(90, 130)
     alpha = disc_alpha(90, 130, 25, soft_px=0 if not soft else 6)
-    out = blur_background(image, alpha, 31, soft=soft)
+    out = blur_at(image, alpha, 31, soft=soft)
     assert out.shape == image.shape and out.dtype == np.uint8
     subject = alpha == 1.0
     assert subject.sum() > 500
@@ -67,7 +97,7 @@ def test_blur_keeps_subject_pixels_and_shape(soft):
 def test_background_is_measurably_blurred():
     image = textured(200, 200)
     alpha = disc_alpha(200, 200, 40)
-    out = blur_background(image, alpha, 51)
+    out = blur_at(image, alpha, 51)
     background = (alpha == 0)[..., None].repeat(3, axis=2)
     sharp = cv2.Laplacian(image, cv2.CV_32F)[background].std()
     blurred = cv2.Laplacian(out, cv2.CV_32F)[background].std()
@@ -77,8 +107,8 @@ def test_background_is_measurably_blurred():
 def test_stronger_blur_is_smoother():
     image = textured(160, 160)
     alpha = disc_alpha(160, 160, 30)
-    weak = blur_background(image, alpha, 5)
-    strong = blur_background(image, alpha, 101)
+    weak = blur_at(image, alpha, 5)
+    strong = blur_at(image, alpha, 101)
     background = alpha == 0
     assert strong[background].std() < weak[background].std()
 
@@ -135,7 +165,7 @@ def test_no_halo_of_subject_colour_around_the_subject():
     def band_error(result: np.ndarray) -> float:
         return float(np.abs(result.astype(np.float32) - ideal)[band].mean())
 
-    ours = band_error(blur_background(photo, alpha, strength))
+    ours = band_error(blur_at(photo, alpha, strength))
     naive_blur = cv2.GaussianBlur(photo, (0, 0), sigma, borderType=cv2.BORDER_REFLECT_101)
     naive = band_error(np.rint(photo * a + naive_blur * (1 - a)).astype(np.uint8))
     assert ours < 3.0
@@ -153,7 +183,7 @@ def test_same_look_as_the_seed_on_a_plate_without_subject():
     plate = background_plate(800, 600)
     empty = np.zeros((600, 800), np.float32)
     for strength in (5, 101, 255):
-        ours = blur_background(plate, empty, strength)
+        ours = blur_at(plate, empty, strength)
         assert psnr(ours, reference_blur(plate, empty, strength)) >= 30.0
 
 
@@ -172,24 +202,30 @@ def test_less_halo_than_the_seed(size, strength):
     def halo(result: np.ndarray) -> float:
         return float(np.abs(result.astype(np.float32) - clean)[band].mean())
 
-    ours = blur_background(scene.photo, scene.alpha, strength)
+    ours = blur_at(scene.photo, scene.alpha, strength)
     assert halo(ours) < halo(reference_blur(scene.photo, scene.alpha, strength))
     subject = scene.alpha == 1.0
     assert np.array_equal(ours[subject], scene.photo[subject])
 
 
-def test_preview_looks_like_the_full_size_result():
+@pytest.mark.parametrize("lens", ["gaussian", "disc"])
+def test_a_strength_looks_the_same_on_every_photo_size(lens):
+    """A 0.3 MP and a 12 MP copy of one portrait, blurred at one setting, look alike at
+    display size: the Blur Strength is relative to the photo, as an aperture is."""
     from bench.scenes import portrait_scene, psnr
     from blur import fit_within, resize_alpha
 
-    scene = portrait_scene(2400, 1800)
-    full = blur_background(scene.photo, scene.alpha, 101)
-    small, scale = fit_within(scene.photo, 800)
-    preview = blur_background(
-        small, resize_alpha(scene.alpha, small.shape[:2]), 101, pixel_scale=scale
-    )
-    assert preview.shape == (600, 800, 3)
-    assert psnr(preview, fit_within(full, 800)[0]) > 30.0
+    scene = portrait_scene(4000, 3000)
+    small, _ = fit_within(scene.photo, 640)
+    small_alpha = resize_alpha(scene.alpha, small.shape[:2])
+    shown = {}
+    for strength in (31, 101, 255):
+        full = blur_background(scene.photo, scene.alpha, strength, lens=lens)
+        shown[strength] = fit_within(full, 640)[0]
+        little = blur_background(small, small_alpha, strength, lens=lens)
+        assert psnr(shown[strength], little) >= 30.0, strength
+    naive = blur_at(small, small_alpha, 101, lens=lens)  # the old unit: pixels at any size
+    assert psnr(shown[101], naive) < 30.0
 
 
 def test_fill_uses_only_known_colour():
@@ -249,8 +285,8 @@ def test_lens_blur_turns_a_highlight_into_a_bright_disc():
     image[100, 100] = 255
     image[99:102, 99:102] = 255  # a small light source
     nobody = np.zeros((200, 200), np.float32)
-    disc = blur_background(image, nobody, 31, lens="disc").astype(int)
-    gauss = blur_background(image, nobody, 31).astype(int)
+    disc = blur_at(image, nobody, 31, lens="disc").astype(int)
+    gauss = blur_at(image, nobody, 31).astype(int)
     radius = 2 * equivalent_sigma(31)
     ring = disc[100, 100 + int(radius * 0.6)].mean() - 40
     centre = disc[100, 100].mean() - 40
@@ -278,8 +314,8 @@ def test_clean_edges_cut_the_soft_band_error_below_six_tenths(edge_fraction):
     def error(result: np.ndarray) -> float:
         return float(np.abs(result.astype(np.float32) - ideal)[band].mean())
 
-    clean = blur_background(scene.photo, scene.alpha, 101)
-    seed = blur_background(scene.photo, scene.alpha, 101, clean_edges=False)
+    clean = blur_at(scene.photo, scene.alpha, 101)
+    seed = blur_at(scene.photo, scene.alpha, 101, clean_edges=False)
     assert error(clean) <= 0.6 * error(seed)
     subject = scene.alpha == 1.0
     assert np.array_equal(clean[subject], scene.photo[subject])
@@ -306,5 +342,5 @@ def test_clean_edges_need_a_sure_subject_and_background():
     from blur import foreground_colours
 
     assert np.array_equal(foreground_colours(image, flat), image)
-    out = blur_background(image, flat, 11)
+    out = blur_at(image, flat, 11)
     assert out.shape == image.shape

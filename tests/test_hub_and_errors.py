@@ -49,6 +49,17 @@ def test_no_network_is_the_offline_message(hub_raises, offline_hub):
     assert "PramaLLC/BEN2" in result.error and str(offline_hub.root) in result.error
 
 
+def test_messages_show_the_home_folder_as_a_tilde(monkeypatch):
+    from models.errors import offline_message
+
+    monkeypatch.setenv("HOME", "/home/ada")
+    spec = registry.get_spec("ben2")
+    message = offline_message(spec, "/home/ada/.cache/huggingface/hub")
+    assert "cached in ~/.cache/huggingface/hub." in message
+    assert "cached in /srv/hub." in offline_message(spec, "/srv/hub")
+    assert "/home/adam/hub" in offline_message(spec, "/home/adam/hub")  # not ada's home
+
+
 def test_out_of_memory_on_the_device(hub_raises):
     hub_raises(RuntimeError("CUDA out of memory. Tried to allocate 3.00 GiB"))
     result = runtime.run_model("birefnet_hr_matting", red_subject_on_green((64, 64)), "cuda")

@@ -148,3 +148,54 @@ def test_over_budget_the_oldest_previews_go_first_then_their_mattes_are_packed(
     packed = session.result("0", square, "cpu")  # unpacked on use, same values
     newest = session.result("2", square, "cpu")
     assert np.array_equal(packed.matte, newest.matte)
+
+
+def test_views_are_made_once_kept_and_forgotten_with_their_photo(pool, portrait):
+    session = Session(pool, budget_bytes=10 * 2**20)
+    session.add_photo("a", "a", "a", portrait)
+    session.add_photo("b", "b", "b", portrait)
+    made = []
+
+    def make(size: int):
+        made.append(size)
+        return np.zeros(size, np.uint8)
+
+    key = ("a", "m", "cpu", "Blur", 101)
+    first = session.view(key, lambda: make(1000))
+    assert session.view(key, lambda: make(1000)) is first and made == [1000]
+    session.view(("b", "m", "cpu", "Blur", 101), lambda: make(2000))
+    before = session.nbytes()
+    session.keep_only({"b"})
+    assert session.nbytes() < before - 1000  # a's photo and its view are gone
+    session.view(key, lambda: make(1000))
+    assert session.view(key, lambda: make(1000)) is not first  # made again: a is gone
+    assert made == [1000, 2000, 1000, 1000]  # for a photo not kept, nothing is stored
+
+
+def test_views_stay_within_their_share_of_the_budget(pool, portrait):
+    from service.session import VIEW_SHARE
+
+    budget = 4 * 2**20
+    session = Session(pool, budget_bytes=budget)
+    session.add_photo("a", "a", "a", portrait)
+    chunk = 2**20
+    for n in range(6):
+        session.view(("a", "m", "cpu", n), lambda: np.zeros(chunk, np.uint8))
+    kept = session.nbytes() - session.photo("a").nbytes
+    assert 0 < kept <= VIEW_SHARE * budget
+    made = []
+    session.view(("a", "m", "cpu", 5), lambda: made.append(5))  # the newest is kept
+    session.view(("a", "m", "cpu", 0), lambda: made.append(0))  # the oldest went first
+    assert made == [0]
+
+
+def test_a_new_result_replaces_the_views_of_the_old_one(pool, portrait, add_standin_model):
+    broken = add_standin_model("broken", "Broken")
+    session = Session(pool)
+    session.add_photo("a", "a", "a", portrait)
+    session.submit(["a"], [broken], "cpu")
+    assert session.wait(30)
+    session.view(("a", "broken", "cpu", "Blur"), lambda: "from the failed result")
+    session.submit(["a"], [broken], "cpu")  # retried: a new result arrives
+    assert session.wait(30)
+    assert session.view(("a", "broken", "cpu", "Blur"), lambda: "new") == "new"
