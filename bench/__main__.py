@@ -102,9 +102,7 @@ def lens_speed(sizes: dict[int, tuple[int, int]]) -> None:
         scene = portrait_scene(w, h)
         for k in STRENGTHS:
             gauss, _, _ = timed(partial(blur_at_kernel, scene.photo, scene.alpha, k), 3)
-            disc, _, _ = timed(
-                partial(blur_at_kernel, scene.photo, scene.alpha, k, lens="disc"), 3
-            )
+            disc, _, _ = timed(partial(blur_at_kernel, scene.photo, scene.alpha, k, lens="disc"), 3)
             print(f"{mp:>3} {k:>4} {gauss:>9.3f} {disc:>7.3f} {disc / gauss:>12.1f}x", flush=True)
 
 
