@@ -289,6 +289,9 @@ class Views:
         setting, make = makers[view]
         return self._view(item, (view, setting), make)
 
+    def original(self) -> bytes:
+        return self.session.view((self.photo.id, "original"), lambda: jpeg(self.photo.preview))
+
     def colours(self, item: Shown, clean_edges: bool) -> np.ndarray:
         if not clean_edges:
             return self.photo.preview
@@ -441,15 +444,21 @@ def show_results(
             on_click="ignore",
             help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
         )
-    found = [item for item in shown if item.has_alpha]
-    show_before_after(views, found, look)
-    show_agreement(views, shown)
+    show_before_after(views, [item for item in shown if item.has_alpha], look)
 
 
 def show_before_after(views: Views, found: list[Shown], look: Look) -> None:
+    """Drawn only while open: closed, a slider step does not send it again."""
     if not found:
         return
-    st.subheader("Before / after")
+    section = st.expander("Before / after", key=f"before-after:{views.photo.id}", on_change="rerun")
+    if not section.open:
+        return
+    with section:
+        show_divide(views, found, look)
+
+
+def show_divide(views: Views, found: list[Shown], look: Look) -> None:
     spec = st.selectbox(
         "Compare the original with",
         [item.spec for item in found],
@@ -459,8 +468,12 @@ def show_before_after(views: Views, found: list[Shown], look: Look) -> None:
     )
     item = next(item for item in found if item.spec == spec)
     labels = ("Original", item.spec.label)
-    page, height = before_after_html(views.photo.preview, views.blurred(item, look), labels)
-    st.iframe(page, height=height)
+    blurred = views.image(item, "Blur", look, False, None)
+    h, w = views.shape
+    page = before_after_html(
+        views.original(), blurred, (w, h), labels, IMAGE_HEIGHT, memory_key=views.photo.id
+    )
+    st.iframe(page, height="content")
 
 
 def show_agreement(views: Views, shown: list[Shown]) -> None:
@@ -529,6 +542,7 @@ def show_photo(
         st.image(photo.preview, caption=f"{w}x{h} · click {RUN_LABEL}", width=image_width(photo))
         return
     show_results(session, photo, shown, device, finish, everything)
+    show_agreement(Views(session, photo), shown)  # outside the fragment: no slider redraws it
 
 
 def main() -> None:

@@ -1,23 +1,24 @@
-"""A before/after comparison slider as self-contained HTML (no network, no CDN)."""
+"""A before/after comparison slider as self-contained HTML (no network, no CDN).
+
+The page sizes itself to the image at any width (shown in an iframe that measures its
+content), never taller than ``max_height`` CSS pixels, and remembers where the divide was,
+per ``memory_key``, in the browser's session storage, so a rerun that redraws it keeps it.
+"""
 
 from __future__ import annotations
 
 import base64
 import html
-import io
+import json
 
-import numpy as np
-from PIL import Image
-
-WIDTH = 720  # CSS pixels the comparison is shown at, at most
-
-_TEMPLATE = """
+_TEMPLATE = """<!doctype html>
 <style>
-  .ba {{ position: relative; width: 100%; max-width: {width}px; user-select: none;
-        font: 13px sans-serif; }}
-  .ba img {{ display: block; width: 100%; }}
-  .ba .before {{ position: absolute; inset: 0; overflow: hidden; clip-path: inset(0 50% 0 0); }}
-  .ba .divide {{ position: absolute; top: 0; bottom: 0; left: 50%; width: 2px;
+  html, body {{ margin: 0; padding: 0; background: transparent; }}
+  .ba {{ position: relative; width: 100%; max-width: {max_width}px; user-select: none;
+        font: 13px sans-serif; aspect-ratio: {width} / {height}; }}
+  .ba img {{ display: block; width: 100%; height: 100%; }}
+  .ba .before {{ position: absolute; inset: 0; overflow: hidden; }}
+  .ba .divide {{ position: absolute; top: 0; bottom: 0; width: 2px; margin-left: -1px;
                 background: #fff; box-shadow: 0 0 4px #000; pointer-events: none; }}
   .ba input {{ position: absolute; inset: 0; width: 100%; height: 100%; margin: 0;
               opacity: 0; cursor: ew-resize; }}
@@ -35,33 +36,43 @@ _TEMPLATE = """
 <script>
   const root = document.querySelector(".ba");
   const slider = root.querySelector("input");
+  const memory = "before-after:" + {memory_key};
+  function show(value) {{
+    root.querySelector(".before").style.clipPath = `inset(0 ${{100 - value}}% 0 0)`;
+    root.querySelector(".divide").style.left = `${{value}}%`;
+  }}
+  try {{ slider.value = sessionStorage.getItem(memory) ?? slider.value; }} catch (e) {{}}
+  show(slider.value);
   slider.addEventListener("input", () => {{
-    const v = slider.value;
-    root.querySelector(".before").style.clipPath = `inset(0 ${{100 - v}}% 0 0)`;
-    root.querySelector(".divide").style.left = `${{v}}%`;
+    show(slider.value);
+    try {{ sessionStorage.setItem(memory, slider.value); }} catch (e) {{}}
   }});
 </script>
 """
 
 
-def _jpeg_base64(rgb: np.ndarray) -> str:
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, "JPEG", quality=90)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def before_after_html(
-    before: np.ndarray, after: np.ndarray, labels: tuple[str, str] = ("Original", "Blurred")
-) -> tuple[str, int]:
-    """HTML showing ``before`` left of a draggable divide and ``after`` right, and its height."""
-    if before.shape != after.shape:
-        raise ValueError(f"before {before.shape} and after {after.shape} differ in size")
-    h, w = before.shape[:2]
-    page = _TEMPLATE.format(
-        width=WIDTH,
-        before=_jpeg_base64(before),
-        after=_jpeg_base64(after),
+    before_jpeg: bytes,
+    after_jpeg: bytes,
+    size: tuple[int, int],
+    labels: tuple[str, str] = ("Original", "Blurred"),
+    max_height: int = 520,
+    memory_key: str = "",
+) -> str:
+    """HTML showing ``before`` left of a draggable divide and ``after`` right.
+
+    Both are JPEG bytes of one ``size`` (w, h). The comparison is as wide as its frame, at
+    most ``max_height`` CSS pixels tall, keeping the aspect ratio.
+    """
+    w, h = size
+    assert w > 0 and h > 0, "an image has a size"
+    return _TEMPLATE.format(
+        width=w,
+        height=h,
+        max_width=max(1, round(max_height * w / h)),
+        before=base64.b64encode(before_jpeg).decode("ascii"),
+        after=base64.b64encode(after_jpeg).decode("ascii"),
         before_label=html.escape(labels[0]),
         after_label=html.escape(labels[1]),
+        memory_key=json.dumps(memory_key).replace("<", "\\u003c"),
     )
-    return page, round(min(WIDTH, w) * h / w) + 8

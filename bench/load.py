@@ -1,8 +1,8 @@
 """`uv run python -m bench load`: concurrent users on a real server, in real browsers.
 
 Starts `streamlit run app.py` (offline, empty Hub cache), then for 1, 2, 4 and 8 concurrent
-Chromium sessions (Playwright): each uploads a 12 MP JPEG, runs the offline model, waits
-for its results to load, and moves the Blur Strength slider three times, timing each move
+Chromium sessions (Playwright): each uploads a 12 MP JPEG; then all click Run together
+(the offline model), each waits for its results to load, and moves the Blur Strength slider three times, timing each move
 until the new blurred image has loaded. Prints, per level, the median and worst time to
 results and to a slider re-render, the errors, and the server's peak resident memory
 (its model workers included); then how the memory comes back after the sessions close.
@@ -98,8 +98,10 @@ def start_server(port: int, cache: Path, log: Path) -> subprocess.Popen:
     return server
 
 
-async def user(browser, url: str, photo: Path, moves: int) -> dict:
-    """One session: upload, run, then move the slider; times in seconds, errors as text."""
+async def user(browser, url: str, photo: Path, moves: int, ready: asyncio.Barrier) -> dict:
+    """One session: upload, run, then move the slider; times in seconds, errors as text.
+    Every user clicks Run at once, after all pages have loaded and uploaded (``ready``): the
+    browsers' own start-up, on this same machine, is not counted as the server's time."""
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
     page = await context.new_page()
     errors: list[str] = []
@@ -113,6 +115,7 @@ async def user(browser, url: str, photo: Path, moves: int) -> dict:
         await page.wait_for_function(
             "b => !b.disabled", arg=await run.element_handle(), timeout=120_000
         )
+        await ready.wait()
         start = time.monotonic()
         await run.click()
         await page.wait_for_function(f"({LOADED_IMAGES})().length >= 1", timeout=120_000)
@@ -130,6 +133,7 @@ async def user(browser, url: str, photo: Path, moves: int) -> dict:
             errors.append("an exception is shown on the page")
     except Exception as error:  # noqa: BLE001 - a failed session is a figure, not a crash
         errors.append(f"{type(error).__name__}: {str(error).splitlines()[0]}")
+        await ready.abort()  # the others must not wait for this one
     finally:
         await context.close()
     return out
@@ -143,7 +147,10 @@ async def level(url: str, photo: Path, users: int, moves: int) -> list[dict]:
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         try:
-            return await asyncio.gather(*(user(browser, url, photo, moves) for _ in range(users)))
+            ready = asyncio.Barrier(users)
+            return await asyncio.gather(
+                *(user(browser, url, photo, moves, ready) for _ in range(users))
+            )
         finally:
             await browser.close()
 

@@ -170,8 +170,7 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     assert not failed, f"server errors: {failed}"
 
     # Before/after: a self-contained iframe whose two images load.
-    heading = page.get_by_role("heading", name="Before / after")
-    heading.scroll_into_view_if_needed()
+    page.get_by_text("Before / after", exact=True).click()
     frame = page.frame_locator("iframe").first
     frame.locator("input[type=range]").wait_for(timeout=30_000)
     loaded = frame.locator("img").evaluate_all("imgs => imgs.map(i => i.naturalWidth)")
