@@ -2,11 +2,11 @@
 
 Starts `streamlit run app.py` (offline, empty Hub cache), then for 1, 2, 4 and 8 concurrent
 Chromium sessions (Playwright): each uploads a 12 MP JPEG; then all click Run together
-(the offline model), each waits for its results to load, and moves the Blur Strength slider three times, timing each move
-until the new blurred image has loaded. Prints, per level, the median and worst time to
-results and to a slider re-render, the errors, and the server's peak resident memory
-(its model workers included); then how the memory comes back after the sessions close.
-Nothing here is asserted by the test suite.
+(the offline model), each waits for its results to load, and moves the Blur Strength
+slider three times, timing each move until the new blurred image has loaded. Prints, per
+level, the median and worst time to results and to a slider re-render, the errors, and
+the server's peak resident memory (its model workers included); then how the memory comes
+back after the sessions close. Nothing here is asserted by the test suite.
 """
 
 from __future__ import annotations
