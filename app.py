@@ -25,7 +25,7 @@ import blur
 import models
 from before_after import before_after_html
 from exports import Export, file_name, make_file, photo_folders, zip_file
-from models import ModelResult, ModelSpec
+from models import ModelResult, ModelSpec, hub
 from photo import UPLOAD_TYPES, PhotoError, as_text
 from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
 
@@ -71,6 +71,15 @@ def spec_label(spec: ModelSpec) -> str:
     return spec.label
 
 
+BADGE_COLOURS = {hub.READY: "green", hub.GATED: "orange", hub.OFFLINE: "red"}
+
+
+def model_choice_label(spec: ModelSpec) -> str:
+    """The model's name and what running it takes now, from the local cache alone."""
+    state = hub.availability(spec)
+    return f"{spec.label} :{BADGE_COLOURS.get(state, 'blue')}-badge[{state}]"
+
+
 @dataclass(frozen=True)
 class Look:
     """How the background blur looks: its strength, shape and edges."""
@@ -100,7 +109,10 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
             spec
             for spec in models.registry.REGISTRY
             if st.checkbox(
-                spec.label, value=spec.default, key=f"model:{spec.key}", help=model_help(spec)
+                model_choice_label(spec),
+                value=spec.default,
+                key=f"model:{spec.key}",
+                help=model_help(spec),
             )
         ]
         st.subheader("Background blur")

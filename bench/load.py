@@ -36,6 +36,12 @@ LOADED_IMAGES = """() => [...document.querySelectorAll(
     .filter(i => i.complete && i.naturalWidth > 0).map(i => i.src)"""
 NEW_BLUR = "src => { const s = (" + LOADED_IMAGES + ")(); return s.length >= 1 && s[0] !== src; }"
 ONE_SLIDER = "() => document.querySelectorAll('[data-testid=stSlider] input').length === 1"
+FIRST_IMAGE = "() => { const s = (" + LOADED_IMAGES + ")(); return s.length && s[0]; }"
+# One Run button, enabled: a rerun briefly shows the old page's elements beside the new.
+RUN_READY = """label => {
+    const runs = [...document.querySelectorAll('button')].filter(b => b.innerText === label);
+    return runs.length === 1 && !runs[0].disabled;
+}"""
 TARGETS = {"results_worst_s": 8.0, "slider_median_s": 0.8, "rss_return_mb": 300.0}
 
 
@@ -111,19 +117,16 @@ async def user(browser, url: str, photo: Path, moves: int, ready: asyncio.Barrie
     try:
         await page.goto(url)
         await page.locator('input[type="file"]').set_input_files(str(photo))
-        run = page.get_by_role("button", name=RUN)
-        await page.wait_for_function(
-            "b => !b.disabled", arg=await run.element_handle(), timeout=120_000
-        )
+        await page.wait_for_function(RUN_READY, arg=RUN, timeout=120_000)
         await ready.wait()
         start = time.monotonic()
-        await run.click()
+        await page.get_by_role("button", name=RUN).click()
         await page.wait_for_function(f"({LOADED_IMAGES})().length >= 1", timeout=120_000)
         out["results_s"] = time.monotonic() - start
         slider = page.get_by_role("slider", name="Blur Strength")
         for _ in range(moves):
             await page.wait_for_function(ONE_SLIDER, timeout=60_000)  # a rerun's old toolbar
-            before = (await page.evaluate(LOADED_IMAGES))[0]
+            before = await (await page.wait_for_function(FIRST_IMAGE)).json_value()
             await slider.focus()
             start = time.monotonic()
             await page.keyboard.press("ArrowRight")

@@ -17,7 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlparse
 
-from huggingface_hub import constants, hf_hub_download, snapshot_download, try_to_load_from_cache
+from huggingface_hub import (
+    constants,
+    get_token,
+    hf_hub_download,
+    snapshot_download,
+    try_to_load_from_cache,
+)
 from tqdm.auto import tqdm
 
 from models.errors import ModelUnavailable, incomplete_message, offline_message
@@ -83,6 +89,18 @@ def hub_reachable() -> bool:
         return reachable
 
 
+def known_offline() -> bool:
+    """Whether downloads are known not to work, without a network call: offline mode, or a
+    recent probe that failed."""
+    if constants.HF_HUB_OFFLINE:
+        return True
+    with _probe_lock:
+        if _last_probe is None:
+            return False
+        reachable, when = _last_probe
+        return not reachable and time.monotonic() - when < PROBE_MEMORY_S[False]
+
+
 def forget_probe() -> None:
     global _last_probe
     with _probe_lock:
@@ -99,6 +117,21 @@ def missing_files(spec: ModelSpec) -> list[str]:
     if not spec.repo:
         return []
     return [name for name in spec.files if cached_file(spec.repo, name, spec.revision) is None]
+
+
+READY, GATED, OFFLINE = "ready", "gated, needs HF_TOKEN", "offline, not cached"
+
+
+def availability(spec: ModelSpec) -> str:
+    """What running ``spec`` takes now, from the local cache alone (no network call):
+    READY, GATED (no token for a gated repo), OFFLINE, or "N MB to download"."""
+    if not missing_files(spec):
+        return READY
+    if spec.gated and not get_token():
+        return GATED
+    if known_offline():
+        return OFFLINE
+    return f"{spec.download_mb:,} MB download"
 
 
 def offline_reason(spec: ModelSpec) -> str | None:

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from models import registry
+from models import hub, registry
 from service import shared_pool
 from tests.conftest import ROOT
 
@@ -71,6 +71,11 @@ def model_headers(at: AppTest) -> list[str]:
     return [name.replace("\\", "") for name in cards]  # as rendered: markdown unescaped
 
 
+def model_boxes(at: AppTest) -> dict:
+    """The sidebar's model checkboxes by model name (each label ends in an availability mark)."""
+    return {box.label.split(" :")[0]: box for box in at.sidebar.checkbox}
+
+
 def choose_view(at: AppTest, view: str) -> AppTest:
     return next(w for w in at.get("button_group") if w.label == "View").set_value(view).run()
 
@@ -84,7 +89,7 @@ def test_first_screen(app):
     assert app.caption[0].value.startswith("Upload a portrait, tick segmentation models")
     assert any(b.label == "Try a sample portrait" for b in app.button)
     assert app.sidebar.selectbox[0].options[0] == "Auto"
-    boxes = {box.label: box.value for box in app.sidebar.checkbox}
+    boxes = {name: box.value for name, box in model_boxes(app).items()}
     assert list(boxes) == [spec.label for spec in registry.REGISTRY]
     assert len(boxes) == 10
     assert boxes["MediaPipe Selfie"] is True
@@ -92,6 +97,24 @@ def test_first_screen(app):
     button = next(b for b in app.button if b.label == RUN)
     assert button.disabled  # nothing uploaded yet
     assert not app.image and not app.exception
+
+
+def test_the_sidebar_says_what_each_model_needs_from_the_cache_alone(offline_hub, monkeypatch):
+    from tests.standins.factory import birefnet_repo_files
+
+    offline_hub.add(registry.get_spec("birefnet_portrait").repo, birefnet_repo_files())
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    monkeypatch.setattr("huggingface_hub.constants.HF_TOKEN_PATH", str(offline_hub.root / "t"))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    marks = {name: box.label.split(" :", 1)[1] for name, box in model_boxes(at).items()}
+    assert marks["MediaPipe Selfie"] == "green-badge[ready]"  # ships with its package
+    assert marks["BiRefNet Portrait"] == "green-badge[ready]"  # in the cache
+    assert marks["RMBG 2.0"] == "orange-badge[gated, needs HF_TOKEN]"
+    assert marks["BEN2"] == "red-badge[offline, not cached]"
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    hub.forget_probe()
+    at.run()  # online, or not known to be offline: the download's size
+    assert model_boxes(at)["BEN2"].label.endswith(":blue-badge[1,100 MB download]")
 
 
 def test_upload_run_and_move_the_slider(app, astronaut_path, predict_calls):
@@ -171,7 +194,7 @@ def broken_model(add_standin_model):
 
 def test_a_failing_model_does_not_hide_the_others(broken_model, astronaut_path):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    assert {box.label for box in at.sidebar.checkbox if box.value} == {
+    assert {name for name, box in model_boxes(at).items() if box.value} == {
         "MediaPipe Selfie",
         "Broken Stand-in",
     }
@@ -189,7 +212,7 @@ def test_unticking_every_model_disables_the_run(app):
 
 
 def tick(at: AppTest, label: str) -> None:
-    next(box for box in at.sidebar.checkbox if box.label == label).check()
+    model_boxes(at)[label].check()
 
 
 def test_hub_models_side_by_side_and_offline_message(offline_hub, astronaut_path):
