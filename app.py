@@ -15,10 +15,8 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-import altair as alt
 import cv2
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 import blur
@@ -490,6 +488,9 @@ def show_divide(views: Views, found: list[Shown], look: Look) -> None:
 
 def show_agreement(views: Views, shown: list[Shown]) -> None:
     """Pairwise mask IoU as a heatmap, and inference time per model as bars."""
+    import altair as alt  # here, not at the top: a cold server shows its first page sooner
+    import pandas as pd
+
     with_alpha = [item for item in shown if item.has_alpha]
     timed = [item for item in shown if item.result is not None and item.result.ok]
     if not timed:
@@ -560,10 +561,10 @@ def show_photo(
 def main() -> None:
     configure_logging()
     st.set_page_config(page_title=TITLE, layout="wide")
-    device, chosen, finish = sidebar()
-    session = user_session()
     st.html(PAGE_STYLE)
     st.title(TITLE)
+    device, chosen, finish = sidebar()
+    session = user_session()
     landing = st.empty()
     upload_column, run_column, side_column = st.columns([5, 3, 2], vertical_alignment="center")
     files = upload_column.file_uploader(

@@ -37,10 +37,12 @@ LOADED_IMAGES = """() => [...document.querySelectorAll(
 NEW_BLUR = "src => { const s = (" + LOADED_IMAGES + ")(); return s.length >= 1 && s[0] !== src; }"
 ONE_SLIDER = "() => document.querySelectorAll('[data-testid=stSlider] input').length === 1"
 FIRST_IMAGE = "() => { const s = (" + LOADED_IMAGES + ")(); return s.length && s[0]; }"
-# One Run button, enabled: a rerun briefly shows the old page's elements beside the new.
+# The page idle with one Run button, enabled: a rerun briefly shows the old page's
+# elements beside the new.
 RUN_READY = """label => {
     const runs = [...document.querySelectorAll('button')].filter(b => b.innerText === label);
-    return runs.length === 1 && !runs[0].disabled;
+    const idle = !document.querySelector('[data-testid="stStatusWidget"]');
+    return idle && runs.length === 1 && !runs[0].disabled;
 }"""
 TARGETS = {"results_worst_s": 8.0, "slider_median_s": 0.8, "rss_return_mb": 300.0}
 
@@ -119,6 +121,7 @@ async def user(browser, url: str, photo: Path, moves: int, ready: asyncio.Barrie
         await page.locator('input[type="file"]').set_input_files(str(photo))
         await page.wait_for_function(RUN_READY, arg=RUN, timeout=120_000)
         await ready.wait()
+        await page.wait_for_function(RUN_READY, arg=RUN, timeout=120_000)
         start = time.monotonic()
         await page.get_by_role("button", name=RUN).click()
         await page.wait_for_function(f"({LOADED_IMAGES})().length >= 1", timeout=120_000)
