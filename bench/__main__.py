@@ -224,6 +224,10 @@ def main() -> None:
         from bench.load import main as load
 
         sys.exit(load(sys.argv[2:]))
+    if sys.argv[1:2] == ["ui"]:  # `python -m bench ui`: cold start and slider in a browser
+        from bench.ui import main as ui
+
+        sys.exit(ui(sys.argv[2:]))
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--sizes", nargs="+", type=int, default=list(SIZES), help="megapixels")
     args = parser.parse_args()

@@ -244,3 +244,51 @@ def save_view(page, name: str) -> None:
     page.screenshot(path=str(screenshot))
     if os.environ.get("UPDATE_SCREENSHOTS"):
         shutil.copy(screenshot, ROOT / "docs" / name)
+
+
+FRAME_FIT = """() => {
+    const frame = [...document.querySelectorAll('iframe')].find(f =>
+        f.contentDocument && f.contentDocument.querySelector('.ba img'));
+    if (!frame) return null;
+    const img = frame.contentDocument.querySelector('.ba img');
+    if (!img.complete || !img.naturalWidth) return null;
+    const outer = frame.getBoundingClientRect(), inner = img.getBoundingClientRect();
+    if (Math.abs(inner.height - outer.height) > 4) return null;  // not sized to it (yet)
+    return {frame_w: outer.width, frame_h: outer.height, img_w: inner.width,
+            img_h: inner.height, divide: frame.contentDocument.querySelector('input').value};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_before_after_fits_a_narrow_photo_and_keeps_its_divide(browser, server_url, tmp_path,
+                                                               width):  # fmt: skip
+    """A 512x600 photo: the comparison shows all of it, with no blank band, at a phone's and
+    a laptop's width; the divide stays where it was put when the page reruns."""
+    from PIL import Image
+
+    photo = tmp_path / "tall.png"
+    Image.open(DATA / "astronaut.png").convert("RGB").resize((512, 600)).save(photo)
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto(server_url)
+    page.locator('input[type="file"]').set_input_files(str(photo))
+    run = page.get_by_role("button", name="Run Segmentation and Blurring")
+    page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
+    run.click()
+    loaded_image_box(page)
+    page.get_by_text("Before / after", exact=True).click()
+    # The frame takes the image's height (no band above or below, nothing cut), or this
+    # times out.
+    fit = page.wait_for_function(FRAME_FIT, timeout=30_000).json_value()
+    assert fit["img_w"] <= fit["frame_w"] + 1  # the whole width is shown
+    assert abs(fit["img_h"] / fit["img_w"] - 600 / 512) < 0.02  # not squeezed
+    page.frame_locator("iframe").first.locator("input[type=range]").fill("25")
+    slider = page.get_by_role("slider", name="Blur Strength")
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # a rerun redraws the comparison with the new blur
+    page.wait_for_timeout(1500)
+    fit = page.wait_for_function(FRAME_FIT, timeout=60_000).json_value()
+    assert float(fit["divide"]) == 25
+    if width == 390:
+        page.locator("iframe").first.scroll_into_view_if_needed()
+        save_view(page, "before-after-phone.png")
+    page.close()

@@ -1,0 +1,139 @@
+"""`uv run python -m bench ui`: how fast the page is, in a real browser on a real server.
+
+Prints, on this machine:
+- cold start: from launching `streamlit run app.py` to the first page content (the title)
+  in Chromium, against a warm page load of the same running server;
+- slider: one Blur Strength step on a 12 MP photo with four results (MediaPipe Selfie and
+  three stand-ins, bench/standin_server.py), from the key press until all four new blurred
+  images have loaded; then the same with five such photos in tabs.
+Nothing here is asserted by the test suite.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.load import twelve_mp_jpeg
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN = "Run Segmentation and Blurring"
+SERVER_OPTIONS = ("--server.headless", "true", "--server.fileWatcherType", "none")
+LOADED = """() => [...document.querySelectorAll(
+    '[data-testid="stMain"] [data-testid="stImage"] img')]
+    .filter(i => i.complete && i.naturalWidth > 0).map(i => i.src)"""
+ALL_NEW = (
+    "old => { const s = (" + LOADED + ")(); "
+    "return s.length === old.length && s.every(x => !old.includes(x)); }"
+)
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+ONE_SLIDER = "() => document.querySelectorAll('[data-testid=stSlider] input').length === 1"
+
+
+def launch(module: list[str], port: int, home: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update(HOME=str(home), HF_HUB_OFFLINE="1")
+    command = [sys.executable, "-m", *module, "--server.port", str(port), *SERVER_OPTIONS]
+    log = (home / f"server-{port}.log").open("w")
+    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def cold_start(browser, home: Path) -> tuple[float, float]:
+    """Seconds from launch to the title on screen, then for a warm page load."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    start = time.monotonic()
+    server = launch(["streamlit", "run", "app.py"], port, home)
+    try:
+        page = browser.new_page()
+        while True:
+            try:
+                page.goto(url, timeout=2_000)
+                break
+            except Exception:  # noqa: BLE001 - not listening yet
+                assert server.poll() is None, "the server exited"
+                time.sleep(0.05)
+        page.get_by_role("heading", name="Portrait Blur Arena").wait_for(timeout=60_000)
+        cold = time.monotonic() - start
+        warm_page = browser.new_page()
+        start = time.monotonic()
+        warm_page.goto(url)
+        warm_page.get_by_role("heading", name="Portrait Blur Arena").wait_for(timeout=60_000)
+        return cold, time.monotonic() - start
+    finally:
+        server.terminate()
+        server.wait(15)
+
+
+def slider_steps(page, steps: int) -> list[float]:
+    """Seconds per Blur Strength step until every shown blurred image is new and loaded."""
+    times = []
+    slider = page.get_by_role("slider", name="Blur Strength")
+    for _ in range(steps):
+        page.wait_for_function(IDLE, timeout=60_000)
+        page.wait_for_function(ONE_SLIDER, timeout=60_000)  # a rerun's old toolbar is gone
+        before = page.evaluate(LOADED)
+        slider.focus()
+        start = time.monotonic()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(ALL_NEW, arg=before, timeout=60_000)
+        times.append(time.monotonic() - start)
+    return times
+
+
+def with_results(browser, url: str, photos: list[Path], steps: int) -> list[float]:
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(url)
+    page.locator('input[type="file"]').set_input_files([str(p) for p in photos])
+    run = page.get_by_role("button", name=RUN, exact=True)
+    page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=120_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    run.click()
+    page.wait_for_function(f"({LOADED})().length >= 4", timeout=600_000)
+    # The runs of hidden tabs go on; wait for them, so only the slider is measured.
+    page.get_by_role("progressbar").wait_for(state="detached", timeout=600_000)
+    times = slider_steps(page, steps)
+    page.close()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    from playwright.sync_api import sync_playwright
+
+    steps = 7
+    home = Path(tempfile.mkdtemp(prefix="bench-ui-"))
+    photo = twelve_mp_jpeg(home)
+    photos = []
+    for n in range(5):
+        copy = home / f"phone-{n}.jpg"
+        copy.write_bytes(photo.read_bytes() + bytes([n]))  # distinct files, same picture
+        photos.append(copy)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        cold, warm = cold_start(browser, home)
+        print(f"\nCold start: launch to first content {cold:.2f} s (target <= 2 s); "
+              f"a warm page load {warm:.2f} s")  # fmt: skip
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        server = launch(["bench.standin_server"], port, home)
+        try:
+            wait_healthy(url, server, timeout=120)
+            print(f"\nBlur Strength step, 12 MP photo, 4 results, until all 4 new images load "
+                  f"({steps} steps; target <= 0.3 s):")  # fmt: skip
+            for label, shown in (("1 photo", photos[:1]), ("5 photos in tabs", photos)):
+                times = with_results(browser, url, shown, steps)
+                print(f"  {label:<17} median {statistics.median(times):.2f} s, "
+                      f"worst {max(times):.2f} s")  # fmt: skip
+        finally:
+            server.terminate()
+            server.wait(15)
+        browser.close()
+    return 0

@@ -1,0 +1,1 @@
+"""The Streamlit page, drawn by app.py."""

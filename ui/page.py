@@ -1,0 +1,607 @@
+"""The Portrait Blur Arena page below its title: sidebar, uploads, runs and the results grid.
+
+UI only. Photos, results and model runs live in a ``service.Session`` per browser session;
+models run in the shared ``service`` model pool, outside this script, so a rerun (a slider,
+a checkbox, another upload) never stops a run or loses a finished result. What the page
+shows of each result is made once per setting and kept in the session (``Session.view``);
+the results of a photo are a fragment, so moving the Blur Strength reruns only them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import cv2
+import numpy as np
+import streamlit as st
+
+import blur
+import models
+from before_after import before_after_html
+from exports import Export, file_name, make_file, photo_folders, zip_file
+from models import ModelResult, ModelSpec, hub
+from photo import UPLOAD_TYPES, PhotoError, as_text
+from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
+
+PITCH = (
+    "Upload a portrait, tick segmentation models in the sidebar and compare, side by side, "
+    "each model's mask and the background blur it gives, with its timing."
+)
+RUN_LABEL = "Run Segmentation and Blurring"
+CANCEL_LABEL = "Cancel queued runs"
+SAMPLE_LABEL = "Try a sample portrait"
+SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "astronaut.png"
+SAMPLE_ID = "sample"
+COLUMNS_PER_ROW = 4
+IMAGE_HEIGHT = 520  # CSS pixels: a photo's grid row stays within a 1440x900 window
+POLL_SECONDS = 0.5
+VIEWS = ("Blur", "Overlay", "Matte", "Cut-out", "Difference")
+LENS_LABELS = {"gaussian": "Gaussian", "disc": "Lens (bokeh)"}
+DOWNLOAD_LABELS = {
+    "blur.jpg": "Blurred photo (JPEG)",
+    "cutout.png": "Cut-out (PNG with alpha)",
+    "matte.png": "Matte (8-bit PNG)",
+    "overlay.png": "Mask overlay (PNG)",
+}
+
+log = logging.getLogger("portrait_blur.app")
+
+
+def model_help(spec: ModelSpec) -> str:
+    download = f"~{spec.download_mb} MB download on first use" if spec.download_mb else "offline"
+    return (
+        f"{spec.source} · {spec.mask_kind} mask · input {spec.input_policy} · "
+        f"licence {spec.licence} · {download}"
+    )
+
+
+def spec_label(spec: ModelSpec) -> str:
+    return spec.label
+
+
+BADGE_COLOURS = {hub.READY: "green", hub.GATED: "orange", hub.OFFLINE: "red"}
+
+
+def model_choice_label(spec: ModelSpec) -> str:
+    """The model's name and what running it takes now, from the local cache alone."""
+    state = hub.availability(spec)
+    return f"{spec.label} :{BADGE_COLOURS.get(state, 'blue')}-badge[{state}]"
+
+
+@dataclass(frozen=True)
+class Look:
+    """How the background blur looks: its strength, shape and edges."""
+
+    strength: int
+    lens: str
+    clean_edges: bool
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The sidebar's blur settings; the strength is chosen beside the results."""
+
+    lens: str
+    clean_edges: bool
+
+    def with_strength(self, strength: int) -> Look:
+        return Look(strength, self.lens, self.clean_edges)
+
+
+def sidebar() -> tuple[str, list[ModelSpec], Finish]:
+    with st.sidebar:
+        st.header("Settings")
+        choice = st.selectbox("Compute device", models.device_options())
+        st.subheader("Models")
+        chosen = [
+            spec
+            for spec in models.registry.REGISTRY
+            if st.checkbox(
+                model_choice_label(spec),
+                value=spec.default,
+                key=f"model:{spec.key}",
+                help=model_help(spec),
+            )
+        ]
+        st.subheader("Background blur")
+        lens = st.radio(
+            "Blur shape",
+            list(LENS_LABELS),
+            format_func=LENS_LABELS.get,
+            horizontal=True,
+            help="Lens: a disc-shaped blur whose highlights bloom, as portrait modes do.",
+        )
+        clean = st.toggle(
+            "Clean edges",
+            value=True,
+            help="In soft edges (hair, fur, motion blur) show the subject's own colour over the "
+            "blurred background, instead of the photo's mix with the sharp background behind it. "
+            "Also used for the cut-outs.",
+        )
+    return models.resolve_device(choice), chosen, Finish(lens, clean)
+
+
+def user_session() -> Session:
+    """This browser session's photos, results and runs."""
+    if "session" not in st.session_state:
+        st.session_state["session"] = Session(shared_pool())
+    return st.session_state["session"]
+
+
+def unique_titles(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    titles = []
+    for name in names:
+        seen[name] = seen.get(name, 0) + 1
+        titles.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
+    return titles
+
+
+def add_sample(session: Session) -> None:
+    if session.photo(SAMPLE_ID) is None:
+        file = PhotoFile(SAMPLE.name, SAMPLE.read_bytes())
+        session.add_photo(SAMPLE_ID, f"Sample: {SAMPLE.name}", "sample", file)
+
+
+def load_uploads(session: Session, files: list) -> tuple[list[StoredPhoto], list[str]]:
+    """Decode each upload once (reruns reuse it); bad files become messages. Photos
+    removed from the uploader are forgotten at once, results included."""
+    bad: dict[str, str] = st.session_state.setdefault("bad_files", {})
+    current = {f.file_id for f in files}
+    sample = None if files else session.photo(SAMPLE_ID)  # your own photos replace it
+    session.keep_only(current | ({SAMPLE_ID} if sample else set()))
+    for gone in [file_id for file_id in bad if file_id not in current]:
+        del bad[gone]
+    good, errors = [sample] if sample else [], []
+    names = [f.name for f in files]
+    for file, title, folder in zip(files, unique_titles(names), photo_folders(names), strict=True):
+        photo = session.photo(file.file_id)
+        if photo is None and file.file_id not in bad:
+            try:
+                photo = session.add_photo(
+                    file.file_id, title, folder, PhotoFile(file.name, file.getvalue())
+                )
+            except PhotoError as error:
+                bad[file.file_id] = f"{as_text(error.name)}: {error.problem}"
+            except Exception as error:  # noqa: BLE001 - a file must never crash the app
+                log.exception("Could not read the upload %r", file.name)
+                bad[file.file_id] = (
+                    f"{as_text(file.name)}: could not be read ({type(error).__name__})."
+                )
+        if photo is not None:
+            good.append(photo)
+        else:
+            errors.append(bad[file.file_id])
+    return good, errors
+
+
+def job_text(job: Job) -> str:
+    """Where one job is, in words: queued, downloading (bytes), loading, running."""
+    state, label = job.state, job.spec.label
+    if state is None:
+        return f"{label}: waiting for this session's earlier jobs"
+    seconds = time.monotonic() - state.since
+    if state.stage == "queued":
+        return f"{label}: queued behind {state.ahead} job(s) of other users"
+    if state.stage == "starting":
+        return f"{label}: starting its worker"
+    if state.stage == "downloading":
+        done, total = state.done_bytes / 1e6, state.total_bytes / 1e6
+        return f"{label}: downloading {done:,.0f} / {total:,.0f} MB"
+    if state.stage == "loading":
+        return f"{label}: loading ({seconds:.0f} s)"
+    return f"{label}: running ({seconds:.1f} s)"
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def show_progress(session: Session, finished: int) -> None:
+    """Polls the runs: the real state of the next job; the page reruns when a result
+    arrives or nothing is left to run, so the script itself never waits."""
+    pending = session.pending()
+    if session.finished != finished or not pending:
+        st.rerun(scope="app")
+    job = pending[0]
+    text = f"{job_text(job)} · {as_text(job.photo.title)} · {len(pending)} left"
+    st.progress(session.progress(), text=text)
+
+
+def timing_caption(result: ModelResult) -> str:
+    caption = f"{result.inference_s:.2f} s · {models.device_label(result.device)}"
+    if result.load_s:
+        caption += f" · first load {result.load_s:.1f} s"
+    return caption
+
+
+@dataclass
+class Shown:
+    """A model's place in the grid: its result, if any."""
+
+    spec: ModelSpec
+    result: ModelResult | None  # None: not run yet on this photo and device
+    key: tuple[str, str, str]  # (photo id, model key, device it runs on)
+    waiting: bool = False  # queued or running now
+
+    @property
+    def has_alpha(self) -> bool:
+        return self.result is not None and self.result.ok and self.result.found_subject
+
+
+def jpeg(pixels: np.ndarray) -> bytes:
+    """An RGB or greyscale array as JPEG bytes, for the page."""
+    bgr = pixels[..., ::-1] if pixels.ndim == 3 else pixels
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 88])
+    assert ok, "JPEG encoding of an RGB array cannot fail"
+    return data.tobytes()
+
+
+class Views:
+    """Each shown result's images at preview size, made once per setting and kept in the
+    session (forgotten with the photo or when its result is replaced)."""
+
+    def __init__(self, session: Session, photo: StoredPhoto) -> None:
+        self.session, self.photo = session, photo
+
+    def _view(self, item: Shown, what: tuple, make):
+        return self.session.view((*item.key, *what), make)
+
+    def matte(self, item: Shown) -> np.ndarray:
+        return self._view(item, ("matte",), lambda: item.result.matte_at(self.shape))
+
+    def alpha(self, item: Shown) -> np.ndarray:
+        return self.matte(item).astype(np.float32) * np.float32(1 / 255)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.photo.preview.shape[:2]
+
+    def plan(self, item: Shown, clean_edges: bool) -> blur.BlurPlan:
+        return self._view(
+            item,
+            ("plan", clean_edges),
+            lambda: blur.BlurPlan(
+                self.photo.preview, self.alpha(item), item.spec.soft_mask, clean_edges
+            ),
+        )
+
+    def blurred(self, item: Shown, look: Look) -> np.ndarray:
+        sigma = blur.strength_sigma(look.strength, self.shape)
+        return self.plan(item, look.clean_edges).render(sigma, look.lens)
+
+    def image(self, item: Shown, view: str, look: Look, outline: bool, reference) -> bytes:
+        """The JPEG of ``item`` in ``view``: a Views key, and the settings it depends on."""
+        preview = self.photo.preview
+        makers = {
+            "Blur": (look, lambda: jpeg(self.blurred(item, look))),
+            "Overlay": (
+                outline,
+                lambda: jpeg(blur.mask_overlay(preview, self.alpha(item), outline)),
+            ),
+            "Matte": ((), lambda: jpeg(self.matte(item))),
+            "Cut-out": (
+                look.clean_edges,
+                lambda: jpeg(blur.cutout(self.colours(item, look.clean_edges), self.alpha(item))),
+            ),
+            "Difference": (
+                reference.key if reference else None,
+                lambda: jpeg(blur.difference(preview, self.alpha(item), self.alpha(reference))),
+            ),
+        }
+        setting, make = makers[view]
+        return self._view(item, (view, setting), make)
+
+    def original(self) -> bytes:
+        return self.session.view((self.photo.id, "original"), lambda: jpeg(self.photo.preview))
+
+    def colours(self, item: Shown, clean_edges: bool) -> np.ndarray:
+        if not clean_edges:
+            return self.photo.preview
+        return blur.foreground_colours(self.photo.preview, self.alpha(item))
+
+
+@dataclass
+class Everything:
+    """Every photo and chosen model, for the download of all results."""
+
+    photos: list[StoredPhoto]
+    chosen: list[ModelSpec]
+
+
+def exportable(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str):
+    """(spec, result) of every chosen model that found a subject in ``photo``."""
+    found = ((spec, session.result(photo.id, spec, device)) for spec in chosen)
+    return [(spec, result) for spec, result in found if result and result.found_subject]
+
+
+def exports_of(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str,
+               look: Look):  # fmt: skip
+    """Full-resolution exports of one photo's results, decoding the photo once."""
+    results = exportable(session, photo, chosen, device)
+    rgb = photo.full_rgb() if results else None
+    for spec, result in results:
+        yield Export(
+            photo.folder, spec.key, rgb, result.matte, spec.soft_mask,
+            look.strength, look.lens, look.clean_edges,
+        )  # fmt: skip
+
+
+def download_file(session, photo, spec, device, look, kind) -> bytes:
+    items = list(exports_of(session, photo, [spec], device, look))
+    return make_file(items[0], kind) if items else b""
+
+
+def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str, look: Look):
+    """Per-result files, each made at full resolution only when its button is clicked."""
+    with st.popover("Downloads"):
+        for kind, label in DOWNLOAD_LABELS.items():
+            st.download_button(
+                label,
+                data=partial(download_file, session, photo, spec, device, look, kind),
+                file_name=f"{photo.folder}_{file_name(spec.key, kind)}",
+                key=f"download:{photo.id}:{spec.key}:{kind}",
+                on_click="ignore",
+                width="stretch",
+            )
+
+
+def all_results_zip(session: Session, everything: Everything, device: str, look: Look):
+    """Every result's files, one photo decoded at a time, through a temporary file."""
+    chosen = everything.chosen
+    return zip_file(
+        item
+        for photo in everything.photos
+        for item in exports_of(session, photo, chosen, device, look)
+    )
+
+
+def show_card(item: Shown) -> bool:
+    """The model's name and timing, or what it has to say instead of an image; True if
+    it has an image to show."""
+    result = item.result
+    name = f"**{as_text(item.spec.label)}**"
+    if result is not None and result.ok:
+        name += f" :gray[· {timing_caption(result)}]"
+    st.markdown(name)
+    if result is None:
+        st.info("Running…" if item.waiting else f"Not run yet: click {RUN_LABEL}.")
+        return False
+    if not result.ok:
+        st.error(result.error)
+        if item.waiting:
+            st.caption("Retrying…")
+        return False
+    if not result.found_subject:
+        st.warning("No humans detected.")
+        return False
+    return True
+
+
+def image_width(photo: StoredPhoto) -> int:
+    """CSS width that keeps the image IMAGE_HEIGHT tall at most (columns narrow it more)."""
+    h, w = photo.preview.shape[:2]
+    return max(120, round(IMAGE_HEIGHT * w / h))
+
+
+def view_settings(shown: list[Shown]) -> tuple[str, int, bool, Shown | None]:
+    """The toolbar above the grid: view, Blur Strength, and the view's own option."""
+    view_column, strength_column, option_column = st.columns([4, 3, 2], vertical_alignment="bottom")
+    with view_column:
+        view = st.segmented_control("View", VIEWS, default="Blur", key="view", required=True)
+    with strength_column:
+        strength = st.slider(
+            "Blur Strength",
+            min_value=blur.MIN_STRENGTH,
+            max_value=blur.MAX_STRENGTH,
+            value=blur.DEFAULT_STRENGTH,
+            step=2,
+            key="strength",
+            help="How far the background is blurred: a kernel size in pixels on a photo "
+            f"{blur.REFERENCE_SIDE} px on its longer side, scaled to each photo, so a setting "
+            "looks the same on every photo. Moving it never runs a model again.",
+        )
+    outline, reference = False, None
+    with option_column:
+        if view == "Overlay":
+            outline = st.toggle("Outline only", key="outline")
+        elif view == "Difference":
+            found = [item for item in shown if item.has_alpha]
+            if found:
+                spec = st.selectbox(
+                    "Against",
+                    [item.spec for item in found],
+                    format_func=spec_label,
+                    key="reference",
+                    help="Orange: subject only for the model; blue: only for this reference.",
+                )
+                reference = next(item for item in found if item.spec == spec)
+    return view, strength, outline, reference
+
+
+@st.fragment
+def show_results(
+    session: Session, photo: StoredPhoto, shown: list[Shown], device: str, finish: Finish,
+    everything: Everything,
+) -> None:  # fmt: skip
+    """The grid: every model's image in one view, name and timing above; then the
+    before/after and the agreement. A fragment: its widgets rerun only this."""
+    view, strength, outline, reference = view_settings(shown)
+    look = finish.with_strength(strength)
+    views = Views(session, photo)
+    slots = min(COLUMNS_PER_ROW, len(shown))
+    for first in range(0, len(shown), COLUMNS_PER_ROW):
+        row = shown[first : first + COLUMNS_PER_ROW]
+        for column, item in zip(st.columns(slots), row, strict=False):
+            with column:
+                if show_card(item):
+                    data = views.image(item, view, look, outline, reference)
+                    st.image(data, width=image_width(photo))
+                    downloads(session, photo, item.spec, device, look)
+    if any(exportable(session, p, everything.chosen, device) for p in everything.photos):
+        st.download_button(
+            "Download all results (ZIP)",
+            data=partial(all_results_zip, session, everything, device, look),
+            file_name="portrait-blur-results.zip",
+            mime="application/zip",
+            on_click="ignore",
+            help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
+        )
+    show_before_after(views, [item for item in shown if item.has_alpha], look)
+
+
+def show_before_after(views: Views, found: list[Shown], look: Look) -> None:
+    """Drawn only while open: closed, a slider step does not send it again."""
+    if not found:
+        return
+    section = st.expander("Before / after", key=f"before-after:{views.photo.id}", on_change="rerun")
+    if not section.open:
+        return
+    with section:
+        show_divide(views, found, look)
+
+
+def show_divide(views: Views, found: list[Shown], look: Look) -> None:
+    spec = st.selectbox(
+        "Compare the original with",
+        [item.spec for item in found],
+        format_func=spec_label,
+        key=f"compare:{views.photo.id}",
+        help="Drag across the photo to move the divide.",
+    )
+    item = next(item for item in found if item.spec == spec)
+    labels = ("Original", item.spec.label)
+    blurred = views.image(item, "Blur", look, False, None)
+    h, w = views.shape
+    page = before_after_html(
+        views.original(), blurred, (w, h), labels, IMAGE_HEIGHT, memory_key=views.photo.id
+    )
+    st.iframe(page, height="content")
+
+
+def show_agreement(views: Views, shown: list[Shown]) -> None:
+    """Pairwise mask IoU as a heatmap, and inference time per model as bars."""
+    import altair as alt  # here, not at the top: a cold server shows its first page sooner
+    import pandas as pd
+
+    with_alpha = [item for item in shown if item.has_alpha]
+    timed = [item for item in shown if item.result is not None and item.result.ok]
+    if not timed:
+        return
+    st.subheader("Agreement and speed")
+    left, right = st.columns(2)
+    if len(with_alpha) < 2:
+        left.caption("Mask agreement needs two or more models that found a person.")
+    else:
+        labels = [item.spec.label for item in with_alpha]
+        matrix = blur.iou_matrix([views.alpha(item) for item in with_alpha])
+        cells = pd.DataFrame(
+            [(a, b, matrix[i, j]) for i, a in enumerate(labels) for j, b in enumerate(labels)],
+            columns=["model", "versus", "IoU"],
+        )
+        heat = alt.Chart(cells).encode(
+            x=alt.X("versus:N", sort=labels, title=None),
+            y=alt.Y("model:N", sort=labels, title=None),
+        )
+        chart = heat.mark_rect().encode(
+            color=alt.Color("IoU:Q", scale=alt.Scale(domain=[0, 1], scheme="greens"))
+        ) + heat.mark_text().encode(text=alt.Text("IoU:Q", format=".2f"))
+        with left:
+            st.caption("Mask agreement: intersection over union of the subjects (alpha > 0.5)")
+            st.altair_chart(chart, width="stretch", height=60 + 40 * len(labels))
+            st.dataframe(
+                pd.DataFrame(matrix, index=labels, columns=labels).round(3), width="stretch"
+            )
+    times = pd.DataFrame(
+        {
+            "model": [item.spec.label for item in timed],
+            "seconds": [item.result.inference_s for item in timed],
+        }
+    )
+    bars = (
+        alt.Chart(times)
+        .mark_bar()
+        .encode(
+            x=alt.X("seconds:Q", title="inference time (s)"),
+            y=alt.Y("model:N", sort="x", title=None),
+            tooltip=["model", alt.Tooltip("seconds:Q", format=".3f")],
+        )
+    )
+    with right:
+        st.caption("Inference time on this photo (model only, not loading)")
+        st.altair_chart(bars, width="stretch", height=60 + 30 * len(timed))
+
+
+def show_photo(
+    session: Session, photo: StoredPhoto, everything: Everything, device: str, finish: Finish,
+    waiting: set[tuple[str, str, str]],
+) -> None:  # fmt: skip
+    if photo.notes:
+        st.caption(f"{as_text(photo.file.name)}: " + "; ".join(photo.notes) + ".")
+    shown = []
+    for spec in everything.chosen:
+        key = (photo.id, spec.key, models.runs_on(spec, device))
+        result = session.result(photo.id, spec, device)
+        shown.append(Shown(spec, result, key, key in waiting))
+    if not any(item.result is not None or item.waiting for item in shown):
+        w, h = photo.size
+        st.image(photo.preview, caption=f"{w}x{h} · not run yet", width=image_width(photo))
+        return
+    show_results(session, photo, shown, device, finish, everything)
+    show_agreement(Views(session, photo), shown)  # outside the fragment: no slider redraws it
+
+
+def page() -> None:
+    """Everything below the title (app.py draws that first)."""
+    configure_logging()
+    device, chosen, finish = sidebar()
+    session = user_session()
+    landing = st.empty()
+    upload_column, run_column, side_column = st.columns([5, 3, 2], vertical_alignment="center")
+    files = upload_column.file_uploader(
+        "Upload portraits",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        label_visibility="collapsed",
+    )
+    if session.busy:
+        if side_column.button(CANCEL_LABEL, width="stretch"):
+            session.cancel()
+    elif not files and session.photo(SAMPLE_ID) is None:
+        side_column.button(
+            SAMPLE_LABEL,
+            on_click=add_sample,
+            args=(session,),
+            help="A bundled portrait (astronaut, public domain)",
+            width="stretch",
+        )
+    photos, bad_files = load_uploads(session, files or [])
+    if not photos:
+        landing.caption(PITCH)
+    clicked = run_column.button(
+        RUN_LABEL, type="primary", disabled=not photos or not chosen, width="stretch"
+    )
+    if not chosen:
+        st.info("Tick at least one model in the sidebar.")
+    for message in bad_files:
+        st.error(message)
+    # Results live per (photo, model, device): clicking again runs only what is missing
+    # or failed; moving the slider never runs a model.
+    if clicked and photos:
+        session.submit([photo.id for photo in photos], chosen, device)
+    if session.busy:
+        show_progress(session, session.finished)
+    waiting = {job.key for job in session.pending()}
+
+    everything = Everything(photos, chosen)
+    if len(photos) == 1:
+        show_photo(session, photos[0], everything, device, finish, waiting)
+    elif photos:
+        titles = [as_text(p.title) for p in photos]
+        # Only the open tab is drawn: hidden photos cost nothing on a rerun.
+        tabs = st.tabs(titles, key="photo_tab", on_change="rerun")
+        for tab, photo in zip(tabs, photos, strict=True):
+            if tab.open:
+                with tab:
+                    show_photo(session, photo, everything, device, finish, waiting)
