@@ -26,6 +26,7 @@ from exports import Export, file_name, make_file, photo_folders, zip_file
 from models import ModelResult, ModelSpec, hub
 from photo import UPLOAD_TYPES, PhotoError, as_text
 from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
+from service.session import PREVIEW_MAX_SIDE
 
 PITCH = (
     "Upload a portrait, tick segmentation models in the sidebar and compare, side by side, "
@@ -238,15 +239,29 @@ def jpeg(pixels: np.ndarray) -> bytes:
     return data.tobytes()
 
 
-class Views:
-    """Each shown result's images at preview size, made once per setting and kept in the
-    session (forgotten with the photo or when its result is replaced)."""
+def grid_side(models: int) -> int:
+    """Pixels on the longer side of each grid image: twice its width on a 1440 px wide
+    window (sharp on HiDPI screens), never more than the preview. Smaller images for more
+    columns make each slider step cheaper to compute, send and decode."""
+    columns = min(COLUMNS_PER_ROW, max(1, models))
+    return min(PREVIEW_MAX_SIDE, max(640, 2200 // columns))
 
-    def __init__(self, session: Session, photo: StoredPhoto) -> None:
-        self.session, self.photo = session, photo
+
+class Views:
+    """Each shown result's images at ``side`` pixels at most, made once per setting and
+    kept in the session (forgotten with the photo or when its result is replaced)."""
+
+    def __init__(self, session: Session, photo: StoredPhoto, side: int) -> None:
+        self.session, self.photo, self.side = session, photo, side
 
     def _view(self, item: Shown, what: tuple, make):
-        return self.session.view((*item.key, *what), make)
+        return self.session.view((*item.key, self.side, *what), make)
+
+    @property
+    def base(self) -> np.ndarray:
+        """The photo at this size."""
+        key = (self.photo.id, "base", self.side)
+        return self.session.view(key, lambda: blur.fit_within(self.photo.preview, self.side)[0])
 
     def matte(self, item: Shown) -> np.ndarray:
         return self._view(item, ("matte",), lambda: item.result.matte_at(self.shape))
@@ -256,15 +271,13 @@ class Views:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return self.photo.preview.shape[:2]
+        return self.base.shape[:2]
 
     def plan(self, item: Shown, clean_edges: bool) -> blur.BlurPlan:
         return self._view(
             item,
             ("plan", clean_edges),
-            lambda: blur.BlurPlan(
-                self.photo.preview, self.alpha(item), item.spec.soft_mask, clean_edges
-            ),
+            lambda: blur.BlurPlan(self.base, self.alpha(item), item.spec.soft_mask, clean_edges),
         )
 
     def blurred(self, item: Shown, look: Look) -> np.ndarray:
@@ -273,7 +286,7 @@ class Views:
 
     def image(self, item: Shown, view: str, look: Look, outline: bool, reference) -> bytes:
         """The JPEG of ``item`` in ``view``: a Views key, and the settings it depends on."""
-        preview = self.photo.preview
+        preview = self.base
         makers = {
             "Blur": (look, lambda: jpeg(self.blurred(item, look))),
             "Overlay": (
@@ -294,12 +307,12 @@ class Views:
         return self._view(item, (view, setting), make)
 
     def original(self) -> bytes:
-        return self.session.view((self.photo.id, "original"), lambda: jpeg(self.photo.preview))
+        return self.session.view((self.photo.id, "original", self.side), lambda: jpeg(self.base))
 
     def colours(self, item: Shown, clean_edges: bool) -> np.ndarray:
         if not clean_edges:
-            return self.photo.preview
-        return blur.foreground_colours(self.photo.preview, self.alpha(item))
+            return self.base
+        return blur.foreground_colours(self.base, self.alpha(item))
 
 
 @dataclass
@@ -429,7 +442,7 @@ def show_results(
     before/after and the agreement. A fragment: its widgets rerun only this."""
     view, strength, outline, reference = view_settings(shown)
     look = finish.with_strength(strength)
-    views = Views(session, photo)
+    views = Views(session, photo, grid_side(len(shown)))
     slots = min(COLUMNS_PER_ROW, len(shown))
     for first in range(0, len(shown), COLUMNS_PER_ROW):
         row = shown[first : first + COLUMNS_PER_ROW]
@@ -546,10 +559,12 @@ def show_photo(
         shown.append(Shown(spec, result, key, key in waiting))
     if not any(item.result is not None or item.waiting for item in shown):
         w, h = photo.size
-        st.image(photo.preview, caption=f"{w}x{h} · not run yet", width=image_width(photo))
+        original = Views(session, photo, grid_side(1)).original()
+        st.image(original, caption=f"{w}x{h} · not run yet", width=image_width(photo))
         return
     show_results(session, photo, shown, device, finish, everything)
-    show_agreement(Views(session, photo), shown)  # outside the fragment: no slider redraws it
+    # Outside the fragment: no slider step redraws the charts.
+    show_agreement(Views(session, photo, grid_side(len(shown))), shown)
 
 
 def page() -> None:
