@@ -36,6 +36,12 @@ LOADED_IMAGES = """() => [...document.querySelectorAll(
     .filter(i => i.complete && i.naturalWidth > 0).map(i => i.src)"""
 NEW_BLUR = "src => { const s = (" + LOADED_IMAGES + ")(); return s.length >= 1 && s[0] !== src; }"
 ONE_SLIDER = "() => document.querySelectorAll('[data-testid=stSlider] input').length === 1"
+# Results are on screen: the grid's toolbar is drawn and its first image has loaded (the
+# photo shown before a run is no result).
+RESULTS = (
+    "() => !!document.querySelector('[data-testid=stSlider]') && (" + LOADED_IMAGES + ")()"
+    ".length >= 1 && !document.body.innerText.includes('not run yet')"
+)
 FIRST_IMAGE = "() => { const s = (" + LOADED_IMAGES + ")(); return s.length && s[0]; }"
 # The page idle with one Run button, enabled: a rerun briefly shows the old page's
 # elements beside the new.
@@ -106,18 +112,24 @@ def start_server(port: int, cache: Path, log: Path) -> subprocess.Popen:
     return server
 
 
-async def click_run(page) -> None:
-    """Click Run once the page shows one Run button (a rerun briefly shows two)."""
+async def when_alone(page, ready: str, arg, act) -> None:
+    """``act()`` once ``ready`` holds; again if a rerun doubled the element meanwhile (a
+    rerun briefly shows the old page's elements beside the new)."""
     for _ in range(100):
-        await page.wait_for_function(RUN_READY, arg=RUN, timeout=120_000)
+        await page.wait_for_function(ready, arg=arg, timeout=120_000)
         try:
-            await page.get_by_role("button", name=RUN).click(timeout=1_000)
+            await act()
             return
-        except Exception as error:  # noqa: BLE001 - two buttons again: the page reran
+        except Exception as error:  # noqa: BLE001 - two of it again: the page reran
             if "strict mode violation" not in str(error):
                 raise
             await asyncio.sleep(0.1)
-    raise RuntimeError("the Run button never stood alone")
+    raise RuntimeError("the element never stood alone")
+
+
+async def click_run(page) -> None:
+    button = page.get_by_role("button", name=RUN, exact=True)
+    await when_alone(page, RUN_READY, RUN, lambda: button.click(timeout=1_000))
 
 
 async def user(browser, url: str, photo: Path, moves: int, ready: asyncio.Barrier) -> dict:
@@ -137,13 +149,12 @@ async def user(browser, url: str, photo: Path, moves: int, ready: asyncio.Barrie
         await ready.wait()
         start = time.monotonic()
         await click_run(page)
-        await page.wait_for_function(f"({LOADED_IMAGES})().length >= 1", timeout=120_000)
+        await page.wait_for_function(RESULTS, timeout=120_000)
         out["results_s"] = time.monotonic() - start
         slider = page.get_by_role("slider", name="Blur Strength")
         for _ in range(moves):
-            await page.wait_for_function(ONE_SLIDER, timeout=60_000)  # a rerun's old toolbar
             before = await (await page.wait_for_function(FIRST_IMAGE)).json_value()
-            await slider.focus()
+            await when_alone(page, ONE_SLIDER, None, lambda: slider.focus(timeout=1_000))
             start = time.monotonic()
             await page.keyboard.press("ArrowRight")
             await page.wait_for_function(NEW_BLUR, arg=before, timeout=60_000)
