@@ -56,13 +56,14 @@ def strength_sigma(strength: int, shape: tuple[int, ...]) -> float:
     return equivalent_sigma(strength) * max(shape[:2]) / REFERENCE_SIDE
 
 
-def feather(alpha: np.ndarray) -> np.ndarray:
-    """Soften a binary mask outwards, so every alpha = 1 pixel stays 1.
+def feather(alpha: np.ndarray, diagonal: float | None = None) -> np.ndarray:
+    """Soften a binary mask outwards, so every alpha = 1 pixel stays 1, by a ramp as wide
+    as a fraction of ``diagonal`` (the alpha's own by default; the photo's, for a part).
 
     The soft ramp is smooth, so it is computed at a reduced scale and upsampled.
     """
     h, w = alpha.shape
-    sigma = max(1.5, FEATHER_FRACTION * math.hypot(h, w))
+    sigma = max(1.5, FEATHER_FRACTION * (diagonal or math.hypot(h, w)))
     factor = max(1, min(int(sigma / WORKING_SIGMA), h, w))
     small = shrink(alpha, factor)
     soft = cv2.GaussianBlur(small, (0, 0), sigmaX=sigma / factor, borderType=cv2.BORDER_REPLICATE)
@@ -95,11 +96,16 @@ class BlurPlan:
     """
 
     def __init__(
-        self, image: np.ndarray, alpha: np.ndarray, soft: bool = True, clean_edges: bool = True
+        self,
+        image: np.ndarray,
+        alpha: np.ndarray,
+        soft: bool = True,
+        clean_edges: bool = True,
+        diagonal: float | None = None,
     ) -> None:
         image, alpha = validated(image, alpha)
         if not soft:
-            alpha = feather(alpha)
+            alpha = feather(alpha, diagonal)
         self.image = image
         self.shape = alpha.shape
         self._hole = mask(alpha, ">", HOLE_ALPHA)
@@ -167,7 +173,13 @@ class BlurPlan:
         F is the subject's own colour in soft pixels (clean edges) or the photo's;
         pixels with alpha = 1 come back unchanged.
         """
-        out = self.background(sigma, lens)
+        return self.composite(self.background(sigma, lens))
+
+    def composite(self, background: np.ndarray) -> np.ndarray:
+        """``alpha * F + (1 - alpha) * background`` (uint8, at the image's size; written
+        into ``background``)."""
+        assert background.shape == self.image.shape and background.dtype == np.uint8
+        out = background
         cv2.copyTo(self.image, self._opaque, out)
         flat = out.reshape(-1, 3)
         for start in range(0, self._band.size, BAND_CHUNK):

@@ -170,6 +170,21 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     assert wait_for_new_image(page, *(shown - {blurred})) == blurred
     assert not failed, f"server errors: {failed}"
 
+    # The zoom: where the spot is, and the same spot of the result at full resolution.
+    page.get_by_text("Zoom: the same spot of every result", exact=False).click()
+    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 3", timeout=60_000)
+    tile = page.evaluate(LOADED_RESULT_IMAGES)[2]
+    page.get_by_role("slider", name="Across").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(
+        f"t => {{ const s = ({LOADED_RESULT_IMAGES})(); return s.length >= 3 && s[2] !== t; }}",
+        arg=tile,
+        timeout=60_000,
+    )
+    page.locator('[data-testid="stExpander"]').first.scroll_into_view_if_needed()
+    save_view(page, "zoom.png")
+    page.get_by_text("Zoom: the same spot of every result", exact=False).click()  # close
+
     # Before/after: a self-contained iframe whose two images load.
     page.get_by_text("Before / after", exact=True).click()
     frame = page.frame_locator("iframe").first

@@ -22,6 +22,15 @@ import streamlit as st
 import blur
 import models
 from before_after import before_after_html
+from blur.zoom import (
+    ZOOMS,
+    Square,
+    blurred_window,
+    magnified,
+    matte_window,
+    square_at,
+    subject_top,
+)
 from exports import Export, file_name, make_file, photo_folders, zip_file
 from models import ModelResult, ModelSpec, hub
 from photo import UPLOAD_TYPES, PhotoError, as_text
@@ -38,6 +47,8 @@ SAMPLE_LABEL = "Try a sample portrait"
 SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "astronaut.png"
 SAMPLE_ID = "sample"
 COLUMNS_PER_ROW = 4
+ZOOM_TILE = 320  # pixels of each zoomed tile, shown 1:1
+ZOOM_MARGIN = 48  # full-resolution pixels around the zoomed square: context for its edges
 IMAGE_HEIGHT = 520  # CSS pixels: a photo's grid row stays within a 1440x900 window
 POLL_SECONDS = 0.5
 VIEWS = ("Blur", "Overlay", "Matte", "Cut-out", "Difference")
@@ -231,10 +242,10 @@ class Shown:
         return self.result is not None and self.result.ok and self.result.found_subject
 
 
-def jpeg(pixels: np.ndarray) -> bytes:
+def jpeg(pixels: np.ndarray, quality: int = 88) -> bytes:
     """An RGB or greyscale array as JPEG bytes, for the page."""
     bgr = pixels[..., ::-1] if pixels.ndim == 3 else pixels
-    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 88])
+    ok, data = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
     assert ok, "JPEG encoding of an RGB array cannot fail"
     return data.tobytes()
 
@@ -305,6 +316,52 @@ class Views:
         }
         setting, make = makers[view]
         return self._view(item, (view, setting), make)
+
+    def zoom_tile(self, item: Shown, view: str, look: Look, outline: bool, reference,
+                  square: Square) -> bytes:  # fmt: skip
+        """The JPEG of ``item`` in ``view`` within ``square`` of the full-resolution photo."""
+        setting = {"Blur": look, "Overlay": outline, "Cut-out": look.clean_edges}.get(view)
+        if view == "Difference":
+            setting = reference.key if reference else None
+        return self._view(
+            item,
+            ("zoom", view, setting, square),
+            lambda: jpeg(magnified(self._zoomed(item, view, look, outline, reference, square),
+                                   ZOOM_TILE), quality=92),
+        )  # fmt: skip
+
+    def _zoomed(self, item: Shown, view: str, look: Look, outline: bool, reference,
+                square: Square) -> np.ndarray:  # fmt: skip
+        size = self.photo.size
+        box = square.grown(ZOOM_MARGIN, size)
+        rgb = self.zoom_photo(box)
+        alpha = matte_window(item.result.matte, size, box)
+        if view == "Overlay":
+            out = blur.mask_overlay(rgb, alpha, outline)
+        elif view == "Matte":
+            out = np.clip(alpha * 255 + 0.5, 0, 255).astype(np.uint8)
+        elif view == "Cut-out":
+            colours = blur.foreground_colours(rgb, alpha) if look.clean_edges else rgb
+            out = blur.cutout(colours, alpha)
+        elif view == "Difference":
+            out = blur.difference(rgb, alpha, matte_window(reference.result.matte, size, box))
+        else:
+            # The blurred background upsampled from the preview's (smoother than a pixel
+            # here at every strength); the subject and its edges composited at full size.
+            sigma = blur.strength_sigma(look.strength, self.shape)
+            background = self.plan(item, look.clean_edges).background(sigma, look.lens)
+            soft, clean = item.spec.soft_mask, look.clean_edges
+            out = blurred_window(rgb, alpha, background, size, box, soft, clean)
+        left, top = square.left - box[0], square.top - box[1]
+        return out[top : top + square.side, left : left + square.side]
+
+    def zoom_photo(self, box: tuple[int, int, int, int]) -> np.ndarray:
+        """The full-resolution photo within ``box``, decoded once per box."""
+        left, top, right, bottom = box
+        return self.session.view(
+            (self.photo.id, "zoom-photo", box),
+            lambda: np.ascontiguousarray(self.photo.full_rgb()[top:bottom, left:right]),
+        )
 
     def original(self) -> bytes:
         return self.session.view((self.photo.id, "original", self.side), lambda: jpeg(self.base))
@@ -461,7 +518,59 @@ def show_results(
             on_click="ignore",
             help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
         )
-    show_before_after(views, [item for item in shown if item.has_alpha], look)
+    found = [item for item in shown if item.has_alpha]
+    show_zoom(views, found, view, look, outline, reference)
+    show_before_after(views, found, look)
+
+
+def percent(zoom: int) -> str:
+    return f"{zoom}%"
+
+
+def show_zoom(views: Views, found: list[Shown], view: str, look: Look, outline: bool,
+              reference) -> None:  # fmt: skip
+    """The same square of every result, from full-resolution data, side by side."""
+    if not found:
+        return
+    photo = views.photo
+    section = st.expander(
+        "Zoom: the same spot of every result, at full resolution",
+        key=f"zoom:{photo.id}",
+        on_change="rerun",
+    )
+    if not section.open:
+        return
+    with section:
+        controls, where = st.columns([3, 1])
+        across, down = subject_top(views.alpha(found[0]))  # where hair usually is
+        with controls:
+            across = st.slider("Across", 0, 100, round(100 * across), key=f"across:{photo.id}")
+            down = st.slider("Down", 0, 100, round(100 * down), key=f"down:{photo.id}")
+            zoom = st.select_slider(
+                "Zoom", ZOOMS, value=200, format_func=percent, key=f"zoom-level:{photo.id}",
+                help="Screen pixels per photo pixel, in percent: 400% shows each photo pixel "
+                "as a 4x4 block.",
+            )  # fmt: skip
+        square = square_at(photo.size, across / 100, down / 100, zoom, ZOOM_TILE)
+        where.image(locator(views, square), caption="Where", width=200)
+        for first in range(0, len(found), COLUMNS_PER_ROW):
+            row = found[first : first + COLUMNS_PER_ROW]
+            for column, item in zip(st.columns(COLUMNS_PER_ROW), row, strict=False):
+                with column:
+                    st.markdown(f"**{as_text(item.spec.label)}**")
+                    tile = views.zoom_tile(item, view, look, outline, reference, square)
+                    st.image(tile, width=ZOOM_TILE)
+
+
+def locator(views: Views, square: Square) -> np.ndarray:
+    """The photo, small, with the zoomed square outlined."""
+    small, scale = blur.fit_within(views.base, 400)
+    scale *= views.shape[1] / views.photo.size[0]
+    marked = small.copy()
+    corner = (round(square.left * scale), round(square.top * scale))
+    far = (round((square.left + square.side) * scale), round((square.top + square.side) * scale))
+    cv2.rectangle(marked, corner, far, (255, 40, 40), 2)
+    return marked
 
 
 def show_before_after(views: Views, found: list[Shown], look: Look) -> None:
