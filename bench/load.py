@@ -75,6 +75,29 @@ def tree_rss_mb(pid: int) -> float:
     return total / 2**20
 
 
+def cpu_seconds(processes) -> float:
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds used so far by the server and its model workers."""
+    with contextlib.suppress(psutil.Error):
+        root = psutil.Process(pid)
+        return cpu_seconds([root, *root.children(recursive=True)])
+    return 0.0
+
+
+def browsers_cpu() -> float:
+    """CPU seconds used so far by every Chromium process (they share the server's cores)."""
+    chromium = (p for p in psutil.process_iter(["name"]) if "chrom" in (p.info["name"] or ""))
+    return cpu_seconds(chromium)
+
+
 class Sampler:
     """The server tree's RSS, sampled in the background; peak since the last reset."""
 
@@ -169,7 +192,8 @@ async def user(browser, url: str, photo: Path, moves: int, ready: asyncio.Barrie
     return out
 
 
-async def level(url: str, photo: Path, users: int, moves: int) -> list[dict]:
+async def level(url: str, photo: Path, users: int, moves: int) -> dict:
+    """Every user's figures, and the CPU seconds their browsers used meanwhile."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
@@ -178,20 +202,24 @@ async def level(url: str, photo: Path, users: int, moves: int) -> list[dict]:
         )
         try:
             ready = asyncio.Barrier(users)
-            return await asyncio.gather(
+            before = browsers_cpu()
+            runs = await asyncio.gather(
                 *(user(browser, url, photo, moves, ready) for _ in range(users))
             )
+            return {"runs": runs, "browsers_cpu": browsers_cpu() - before}
         finally:
             await browser.close()
 
 
-def summary(runs: list[dict]) -> dict:
+def summary(figures: dict) -> dict:
+    runs = figures["runs"]
     results = [r["results_s"] for r in runs if "results_s" in r]
     sliders = [s for r in runs for s in r["slider_s"]]
     return {
         "results": results,
         "sliders": sliders,
         "errors": [e for r in runs for e in r["errors"]],
+        "browsers_cpu": figures["browsers_cpu"],
     }
 
 
@@ -219,13 +247,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"idle after a warm-up session {idle:.0f} MB\n")
         header = (
             f"{'users':>5} {'results med':>11} {'worst':>6} {'slider med':>10} {'worst':>6} "
-            f"{'errors':>6} {'peak RSS MB':>11}"
+            f"{'errors':>6} {'peak RSS MB':>11} {'CPU s server':>12} {'browsers':>8}"
         )
         print(header + "\n" + "-" * len(header), flush=True)
         worst_results, median_sliders, all_errors = [], [], []
         for users in args.levels:
             sampler.reset()
+            server_before = server_cpu(server.pid)
             figures = summary(asyncio.run(level(url, photo, users, args.moves)))
+            server_used = server_cpu(server.pid) - server_before
+            browsers_used = figures["browsers_cpu"]
             results, sliders, errors = figures["results"], figures["sliders"], figures["errors"]
             med = statistics.median(results) if results else float("nan")
             worst = max(results) if results else float("nan")
@@ -233,7 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             s_worst = max(sliders) if sliders else float("nan")
             print(
                 f"{users:>5} {med:>10.2f}s {worst:>5.2f}s {s_med:>9.2f}s {s_worst:>5.2f}s "
-                f"{len(errors):>6} {sampler.peak:>11.0f}",
+                f"{len(errors):>6} {sampler.peak:>11.0f} {server_used:>12.1f} "
+                f"{browsers_used:>8.1f}",
                 flush=True,
             )
             for error in errors[:5]:
