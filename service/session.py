@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
@@ -124,9 +125,20 @@ def _unpack(png: bytes) -> np.ndarray:
 class Session:
     """Photos, results and runs of one user. Thread-safe; holds no UI objects."""
 
-    def __init__(self, pool: ModelPool, budget_bytes: int | None = None) -> None:
+    def __init__(
+        self,
+        pool: ModelPool,
+        budget_bytes: int | None = None,
+        page_open: Callable[[], bool] | None = None,
+        grace_s: float = 120.0,
+    ) -> None:
+        """``page_open`` says whether the user's page is still connected (None: always);
+        once it has said no for ``grace_s`` seconds, the janitor closes the session."""
         self.pool = pool
         self.budget_bytes = session_budget_bytes() if budget_bytes is None else budget_bytes
+        self._page_open, self._grace_s = page_open, grace_s
+        self._closed_since: float | None = None  # when the page was first seen closed
+        self.closed = False
         self._lock = threading.Lock()
         self._photos: dict[str, StoredPhoto] = {}  # oldest first
         self._results: dict[ResultKey, ModelResult] = {}
@@ -175,6 +187,29 @@ class Session:
                 self._running.cancelled = True
         if gone:
             memory.release_memory()
+
+    def close(self) -> None:
+        """Forget everything at once: queued jobs, photos, results and views."""
+        self.cancel()
+        self.keep_only(set())
+        self.closed = True
+
+    def close_if_abandoned(self, now: float | None = None) -> bool:
+        """Close the session if its page has been gone for the grace time (a page that
+        reconnects within it finds everything); True if it is closed now."""
+        if self._page_open is None:
+            return False
+        now = time.monotonic() if now is None else now
+        if self._page_open():  # back again: a later leave closes it again
+            self._closed_since, self.closed = None, False
+            return False
+        if self.closed:
+            return True
+        if self._closed_since is None:
+            self._closed_since = now
+        if now - self._closed_since >= self._grace_s:
+            self.close()
+        return self.closed
 
     # Results
 

@@ -199,3 +199,20 @@ def test_a_new_result_replaces_the_views_of_the_old_one(pool, portrait, add_stan
     session.submit(["a"], [broken], "cpu")  # retried: a new result arrives
     assert session.wait(30)
     assert session.view(("a", "broken", "cpu", "Blur"), lambda: "new") == "new"
+
+
+def test_a_session_whose_page_is_gone_is_emptied_after_the_grace_time(pool, portrait):
+    page = {"open": True}
+    session = Session(pool, page_open=lambda: page["open"], grace_s=120)
+    session.add_photo("a", "a", "a", portrait)
+    session.view(("a", "m", "cpu", "Blur"), lambda: np.zeros(1000, np.uint8))
+    assert not session.close_if_abandoned(now=0)
+    page["open"] = False  # the tab closed
+    assert not session.close_if_abandoned(now=10)
+    assert not session.close_if_abandoned(now=100)  # a reconnect within the grace keeps all
+    assert session.photo("a") is not None
+    assert session.close_if_abandoned(now=131)
+    assert session.photos() == [] and session.nbytes() == 0
+    page["open"] = True  # came back after all: the session works again, empty
+    assert not session.close_if_abandoned(now=200) and not session.closed
+    assert Session(pool).close_if_abandoned(now=1e9) is False  # no page to watch: never

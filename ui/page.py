@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+import weakref
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,6 +19,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import blur
 import models
@@ -137,10 +139,23 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
     return models.resolve_device(choice), chosen, Finish(lens, clean)
 
 
+def page_open(session_id: str) -> bool:
+    """Whether a browser session is still connected to this server."""
+    from streamlit.runtime import Runtime
+
+    return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
+
+
 def user_session() -> Session:
-    """This browser session's photos, results and runs."""
+    """This browser session's photos, results and runs (emptied once its page has been
+    gone for Streamlit's disconnected-session TTL)."""
     if "session" not in st.session_state:
-        st.session_state["session"] = Session(shared_pool())
+        context = get_script_run_ctx()
+        st.session_state["session"] = Session(
+            shared_pool(),
+            page_open=partial(page_open, context.session_id) if context else None,
+            grace_s=float(st.get_option("server.disconnectedSessionTTL")),
+        )
     return st.session_state["session"]
 
 
@@ -398,7 +413,16 @@ def exports_of(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], de
         )  # fmt: skip
 
 
-def download_file(session, photo, spec, device, look, kind) -> bytes:
+# Streamlit keeps a download button's callable until some later run, of any session, finds
+# it orphaned: the callables hold the session weakly and photos by id, so a closed tab's
+# photos and results are not kept alive by them.
+
+
+def download_file(session_ref, photo_id: str, spec, device, look, kind) -> bytes:
+    session = session_ref()
+    photo = session.photo(photo_id) if session is not None else None
+    if photo is None:
+        return b""
     items = list(exports_of(session, photo, [spec], device, look))
     return make_file(items[0], kind) if items else b""
 
@@ -409,7 +433,9 @@ def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str
         for kind, label in DOWNLOAD_LABELS.items():
             st.download_button(
                 label,
-                data=partial(download_file, session, photo, spec, device, look, kind),
+                data=partial(
+                    download_file, weakref.ref(session), photo.id, spec, device, look, kind
+                ),
                 file_name=f"{photo.folder}_{file_name(spec.key, kind)}",
                 key=f"download:{photo.id}:{spec.key}:{kind}",
                 on_click="ignore",
@@ -417,12 +443,14 @@ def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str
             )
 
 
-def all_results_zip(session: Session, everything: Everything, device: str, look: Look):
+def all_results_zip(session_ref, photo_ids: list[str], chosen, device: str, look: Look):
     """Every result's files, one photo decoded at a time, through a temporary file."""
-    chosen = everything.chosen
+    session = session_ref()
+    photos = [session.photo(i) for i in photo_ids] if session is not None else []
     return zip_file(
         item
-        for photo in everything.photos
+        for photo in photos
+        if photo is not None
         for item in exports_of(session, photo, chosen, device, look)
     )
 
@@ -512,7 +540,14 @@ def show_results(
     if any(exportable(session, p, everything.chosen, device) for p in everything.photos):
         st.download_button(
             "Download all results (ZIP)",
-            data=partial(all_results_zip, session, everything, device, look),
+            data=partial(
+                all_results_zip,
+                weakref.ref(session),
+                [p.id for p in everything.photos],
+                everything.chosen,
+                device,
+                look,
+            ),
             file_name="portrait-blur-results.zip",
             mime="application/zip",
             on_click="ignore",
