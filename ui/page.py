@@ -273,6 +273,19 @@ def grid_side(models: int) -> int:
     return min(PREVIEW_MAX_SIDE, max(640, 2200 // columns))
 
 
+def view_setting(view: str, look: Look, outline: bool, reference: Shown | None):
+    """What a view's image depends on besides the result: the key its image is kept by."""
+    if view == "Blur":
+        return look
+    if view == "Overlay":
+        return outline
+    if view == "Cut-out":
+        return look.clean_edges
+    if view == "Difference":
+        return reference.key if reference else None
+    return None
+
+
 class Views:
     """Each shown result's images at ``side`` pixels at most, made once per setting and
     kept in the session (forgotten with the photo or when its result is replaced)."""
@@ -311,33 +324,22 @@ class Views:
         return self.plan(item, look.clean_edges).render(sigma, look.lens)
 
     def image(self, item: Shown, view: str, look: Look, outline: bool, reference) -> bytes:
-        """The JPEG of ``item`` in ``view``: a Views key, and the settings it depends on."""
-        preview = self.base
+        """The JPEG of ``item`` in ``view`` (one of VIEWS) at this size."""
+        base = self.base
         makers = {
-            "Blur": (look, lambda: jpeg(self.blurred(item, look))),
-            "Overlay": (
-                outline,
-                lambda: jpeg(blur.mask_overlay(preview, self.alpha(item), outline)),
-            ),
-            "Matte": ((), lambda: jpeg(self.matte(item))),
-            "Cut-out": (
-                look.clean_edges,
-                lambda: jpeg(blur.cutout(self.colours(item, look.clean_edges), self.alpha(item))),
-            ),
-            "Difference": (
-                reference.key if reference else None,
-                lambda: jpeg(blur.difference(preview, self.alpha(item), self.alpha(reference))),
-            ),
+            "Blur": lambda: self.blurred(item, look),
+            "Overlay": lambda: blur.mask_overlay(base, self.alpha(item), outline),
+            "Matte": lambda: self.matte(item),
+            "Cut-out": lambda: blur.cutout(self.colours(item, look.clean_edges), self.alpha(item)),
+            "Difference": lambda: blur.difference(base, self.alpha(item), self.alpha(reference)),
         }
-        setting, make = makers[view]
-        return self._view(item, (view, setting), make)
+        setting = view_setting(view, look, outline, reference)
+        return self._view(item, (view, setting), lambda: jpeg(makers[view]()))
 
     def zoom_tile(self, item: Shown, view: str, look: Look, outline: bool, reference,
                   square: Square) -> bytes:  # fmt: skip
         """The JPEG of ``item`` in ``view`` within ``square`` of the full-resolution photo."""
-        setting = {"Blur": look, "Overlay": outline, "Cut-out": look.clean_edges}.get(view)
-        if view == "Difference":
-            setting = reference.key if reference else None
+        setting = view_setting(view, look, outline, reference)
         return self._view(
             item,
             ("zoom", view, setting, square),
