@@ -131,6 +131,12 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 500 else None)
 
     page.get_by_text("Portrait Blur Arena").first.wait_for(timeout=60_000)
+    # What each model needs, read from the (empty) Hub cache: no network call.
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for name, mark in [("MediaPipe Selfie", "ready"), ("RMBG 2.0", "gated, needs HF_TOKEN"),
+                       ("BEN2", "offline, not cached")]:  # fmt: skip
+        label = sidebar.locator("label").filter(has_text=re.compile(f"^{re.escape(name)}"))
+        assert mark in label.inner_text(), name
     page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
     # A Hub model that is not downloaded: its column explains, MediaPipe's results still show.
     page.locator("label").filter(has_text=re.compile(r"^RMBG 2\.0")).click()
