@@ -169,7 +169,14 @@ REGISTRY: tuple[ModelSpec, ...] = (
         **LARGE_INPUT,
     ),
     _birefnet(
-        "rmbg2", "RMBG 2.0", "briaai/RMBG-2.0", licence="CC BY-NC 4.0 (non-commercial)", gated=True
+        "rmbg2",
+        "RMBG 2.0",
+        "briaai/RMBG-2.0",
+        licence="CC BY-NC 4.0 (non-commercial)",
+        gated=True,
+        # Its copy of the BiRefNet code builds Swin's attention mask in float32, so fp16
+        # fails ("expected m1 and m2 to have the same dtype"); ZhengPeng7's repos cast it.
+        half_on_cuda=False,
     ),
     ModelSpec(
         key="ben2",

@@ -8,16 +8,16 @@ import torch
 
 from models import birefnet, registry, runtime, torch_runtime
 from tests.conftest import red_subject_on_green
-from tests.standins.factory import birefnet_repo_files
+from tests.standins.factory import birefnet_repo_files, birefnet_variant
 
 BIREFNET_KEYS = [s.key for s in registry.REGISTRY if s.family == "birefnet"]
 
 
 @pytest.fixture
 def birefnet_hub(offline_hub):
-    files = birefnet_repo_files()
     for key in BIREFNET_KEYS:
-        offline_hub.add(registry.get_spec(key).repo, files)
+        repo = registry.get_spec(key).repo
+        offline_hub.add(repo, birefnet_variant(repo))
     yield offline_hub
     for key in BIREFNET_KEYS:
         runtime.unload(key)
@@ -78,7 +78,7 @@ def test_loads_through_the_hub_cache_and_follows_the_input_policy(
 
 @pytest.mark.parametrize(
     ("key", "half"),
-    [("birefnet_portrait", True), ("rmbg2", True), ("birefnet_matting", False),
+    [("birefnet_portrait", True), ("rmbg2", False), ("birefnet_matting", False),
      ("birefnet_hr_matting", False), ("birefnet_dynamic_matting", False)],
 )  # fmt: skip
 def test_half_precision_on_cuda_except_matting(key, half):
@@ -86,6 +86,26 @@ def test_half_precision_on_cuda_except_matting(key, half):
     assert torch_runtime.use_half(spec, "cuda") is half
     assert torch_runtime.model_dtype(spec, "cpu") == torch.float32
     assert torch_runtime.model_dtype(spec, "mps") == torch.float32
+
+
+@pytest.mark.parametrize("key", BIREFNET_KEYS)
+def test_every_entry_runs_in_the_precision_it_gets_on_cuda(birefnet_hub, key):
+    """The repo's own code in the dtype the adapter picks on CUDA (run here on the CPU):
+    RMBG-2.0's float32 attention mask fails in half precision, so it must get float32."""
+    spec = registry.get_spec(key)
+    segmenter = birefnet.BiRefNetSegmenter(spec, "cpu")
+    dtype = torch_runtime.model_dtype(spec, "cuda")
+    model = segmenter.model.to(dtype)
+    logits = model(torch.rand(1, 3, 64, 64, dtype=dtype))[-1]
+    assert logits.dtype == dtype
+
+
+def test_the_rmbg2_stand_in_keeps_the_half_precision_trap(birefnet_hub):
+    """Without the trap, the test above could not fail."""
+    segmenter = birefnet.BiRefNetSegmenter(registry.get_spec("rmbg2"), "cpu")
+    model = segmenter.model.half()
+    with pytest.raises(RuntimeError, match="same dtype"):
+        model(torch.rand(1, 3, 64, 64, dtype=torch.float16))
 
 
 def test_cuda_path_casts_model_and_input(monkeypatch, birefnet_hub):

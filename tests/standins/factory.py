@@ -23,12 +23,24 @@ def red_minus_green_head() -> dict[str, torch.Tensor]:
     return {"head.weight": weight, "head.bias": bias}
 
 
-def birefnet_repo_files() -> dict[str, bytes]:
+def birefnet_repo_files(float32_mask: bool = False) -> dict[str, bytes]:
+    """The BiRefNet stand-in repo; ``float32_mask`` gives RMBG-2.0's variant of the code,
+    whose attention mask stays float32 (half precision fails)."""
     from safetensors.torch import save
 
     files = {p.name: p.read_bytes() for p in (HERE / "birefnet").iterdir() if p.is_file()}
     files["model.safetensors"] = save(red_minus_green_head())
+    if float32_mask:
+        code = files["birefnet.py"].decode()
+        files["birefnet.py"] = code.replace(
+            "MASK_FOLLOWS_INPUT = True", "MASK_FOLLOWS_INPUT = False"
+        ).encode()
     return files
+
+
+def birefnet_variant(repo: str) -> dict[str, bytes]:
+    """The stand-in as the repo's real code behaves: RMBG-2.0 keeps the float32 mask."""
+    return birefnet_repo_files(float32_mask=repo == "briaai/RMBG-2.0")
 
 
 def ben2_repo_files(tmp: Path) -> dict[str, bytes]:

@@ -4,6 +4,10 @@ It keeps the traits of the real remote code that break loaders: the model swaps 
 transformers config for a plain object, never calls post_init, holds a non-persistent
 buffer computed in __init__ (like Swin's relative position index), needs sides that are
 multiples of 32, and returns a list of logit maps whose last one is the prediction.
+It also builds an attention mask at run time and multiplies activations by it, as Swin's
+shifted windows do: in float32, as RMBG-2.0's copy of the code does, so half precision
+fails there with "expected m1 and m2 to have the same dtype"; ZhengPeng7's repos cast the
+mask to the input's dtype (MASK_FOLLOWS_INPUT, set per repo by the test factory).
 Its "segmentation" is red minus green, so tests can tell loaded weights from random ones.
 """
 
@@ -12,6 +16,8 @@ from torch import nn
 from transformers import PreTrainedModel
 
 from .BiRefNet_config import BiRefNetConfig
+
+MASK_FOLLOWS_INPUT = True
 
 
 class Config:
@@ -37,5 +43,8 @@ class BiRefNet(PreTrainedModel):
         if float(self.position_index.sum()) != 120.0:
             raise RuntimeError("non-persistent buffer was not initialised")
         self.seen.append((tuple(x.shape[-2:]), x.dtype))
-        logits = self.head(x)
+        mask = torch.zeros(x.shape[-1], x.shape[-1])  # float32, whatever the input
+        if MASK_FOLLOWS_INPUT:
+            mask = mask.to(x.dtype)
+        logits = self.head(x) + x[:, :1] @ mask  # the mask adds nothing but its dtype
         return [logits * 0.5, logits]
