@@ -42,9 +42,19 @@ def predictor_overrides(spec: ModelSpec, weights: str, device: str) -> dict:
     return overrides
 
 
+def no_usage_events() -> None:
+    """Ultralytics sends an anonymous usage event after each prediction while its `sync`
+    setting is on, and these are people's photos: switch the sender off for this process.
+    The user's own settings file is not written."""
+    from ultralytics.utils import events
+
+    events.events.enabled = False
+
+
 class Sam3Segmenter:
     def __init__(self, spec: ModelSpec, device: str) -> None:
         install_clip_module()
+        no_usage_events()
         from ultralytics.models.sam import SAM3SemanticPredictor
 
         weights = hub.fetch_file(spec, spec.filename)

@@ -113,3 +113,15 @@ def test_binary_mask_kind_and_precision_per_device():
     assert on_cuda.get("quantize", on_cuda.get("half")) in (16, True)
     assert on_cpu.get("quantize", on_cpu.get("half")) in (32, False)
     assert sam3.predictor_overrides(spec, "sam3.pt", "mps")["device"] == "mps"
+
+
+def test_no_usage_events_once_sam3_loads_and_the_settings_file_is_untouched(sam3_hub):
+    from ultralytics.utils import SETTINGS, events
+
+    settings_file = Path(SETTINGS.file)
+    before = settings_file.read_bytes() if settings_file.exists() else None
+    events.events.enabled = True  # as with `sync` on, online, from a pip install
+    sam3.build(registry.get_spec("sam3"), "cpu")
+    assert events.events.enabled is False
+    after = settings_file.read_bytes() if settings_file.exists() else None
+    assert after == before
