@@ -136,6 +136,10 @@ REGISTRY: tuple[ModelSpec, ...] = (
         files=("sam3.pt",),
         download_mb=3450,
         memory_mb=7700,
+        # Meta runs SAM3 at 1008 px (72 patches of 14); Ultralytics' default would be 640,
+        # rounded to 644. On a 2-core CPU a photo then takes about 100 s.
+        input_size=(1008, 1008),
+        timeout_s=600.0,
     ),
     _birefnet("birefnet_portrait", "BiRefNet Portrait", "ZhengPeng7/BiRefNet-portrait"),
     _birefnet(

@@ -30,6 +30,7 @@ def predictor_overrides(spec: ModelSpec, weights: str, device: str) -> dict:
         "task": "segment",
         "mode": "predict",
         "conf": CONFIDENCE,
+        "imgsz": spec.input_size[0] if spec.input_size else 1008,  # SAM3's native size
         "device": _ULTRALYTICS_DEVICE[device],
         "save": False,
         "verbose": False,

@@ -86,6 +86,7 @@ def test_weights_from_hub_cache_prompt_person_and_masks_merged(sam3_hub):
     predictor = FakeSAM3SemanticPredictor.last
     assert predictor.text == ["person"]
     assert predictor.overrides["conf"] == 0.25
+    assert predictor.overrides["imgsz"] == 1008  # SAM3's native size, as Meta runs it
     assert predictor.overrides["model"].endswith("sam3.pt")
     assert predictor.tokens[0, :3].tolist() == CLIP_PERSON
     rgb = np.asarray(photo)
