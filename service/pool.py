@@ -42,6 +42,26 @@ GPU_SHARE = 0.9
 CUDA_RAM_MB = 1500  # host memory of a CUDA worker before it is measured
 
 
+def ram_need_mb(spec: ModelSpec, device: str) -> float:
+    """Host memory a worker for ``spec`` on ``device`` plans for."""
+    return CUDA_RAM_MB if device == "cuda" else spec.memory_mb
+
+
+def memory_shortfall(worker: Worker) -> str | None:
+    """The message for a model that would not fit in the memory free now, else None: it is
+    refused before it starts rather than letting the system kill the server."""
+    need = ram_need_mb(worker.spec, worker.device)
+    free = psutil.virtual_memory().available / 2**20
+    if need <= free:
+        return None
+    log.warning("Refused %s: needs ~%.0f MB, %.0f MB free", worker.spec.label, need, free)
+    return (
+        f"{worker.spec.label} needs about {need / 1024:.1f} GB of memory to run, and "
+        f"{free / 1024:.1f} GB is free on this machine now. Untick models you are not "
+        "using, close other programs, or pick a smaller model."
+    )
+
+
 @dataclass(frozen=True)
 class PhotoFile:
     """A photo as uploaded: its name and encoded bytes (the worker decodes it itself)."""
@@ -259,7 +279,7 @@ class ModelPool:
 
     def _make_room(self, worker: Worker) -> None:
         """Stop unleased workers, least recently used first, until ``worker`` fits."""
-        ram_need = CUDA_RAM_MB if worker.device == "cuda" else worker.spec.memory_mb
+        ram_need = ram_need_mb(worker.spec, worker.device)
         gpu_need = worker.spec.memory_mb if worker.device == "cuda" else 0
         with self._lock:
             others = [w for w in self._workers.values() if w.alive and w is not worker]
@@ -298,6 +318,10 @@ class ModelPool:
                 worker.stop()
             report(JobState("starting", started))
             self._make_room(worker)
+            short = memory_shortfall(worker)
+            if short:
+                result.error = short
+                return result
             worker.start()
             self.starts[(spec.key, worker.device)] += 1
         self.jobs[(spec.key, worker.device)] += 1

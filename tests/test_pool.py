@@ -233,3 +233,18 @@ def test_a_cached_file_never_touches_the_network(offline_hub, monkeypatch):
     monkeypatch.setattr(hub, "hf_hub_download", no_network)
     assert hub.fetch_file(spec, "sam3.pt").read_bytes() == b"weights"
     assert hub.missing_files(spec) == []
+
+
+def test_a_model_that_would_not_fit_in_free_memory_is_refused_before_it_starts(
+    pool, photo, add_standin_model
+):
+    import psutil
+
+    free_gb = psutil.virtual_memory().available / 2**30
+    huge = add_standin_model("square-huge", "Huge Stand-in", memory_mb=int(free_gb * 1024) * 4)
+    result = pool.run(huge, photo, "cpu")
+    assert result.error.startswith("Huge Stand-in needs about ")
+    assert "GB is free on this machine now" in result.error
+    assert pool.starts[("square-huge", "cpu")] == 0  # refused, not started and killed
+    small = add_standin_model("square-small", "Small Stand-in")
+    assert pool.run(small, photo, "cpu").ok  # the rest keeps working
