@@ -45,6 +45,9 @@ class ModelSpec:
     # may take once the model is loaded before its worker is killed.
     memory_mb: int = 1000
     timeout_s: float = 300.0
+    # Seconds per photo measured on a 2-core CPU where the model is slow there (None: not
+    # slow, or not measured); the sidebar warns before such a model runs on a CPU.
+    cpu_s: float | None = None
 
     @property
     def adapter(self) -> str:
@@ -140,6 +143,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         # rounded to 644. On a 2-core CPU a photo then takes about 100 s.
         input_size=(1008, 1008),
         timeout_s=600.0,
+        cpu_s=100.0,
     ),
     _birefnet("birefnet_portrait", "BiRefNet Portrait", "ZhengPeng7/BiRefNet-portrait"),
     _birefnet(
@@ -151,6 +155,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         "ZhengPeng7/BiRefNet_HR-matting",
         input_size=(2048, 2048),
         half_on_cuda=False,
+        cpu_s=180.0,  # 160-210 s measured, 12 GB resident
         **LARGE_INPUT,
     ),
     _birefnet(

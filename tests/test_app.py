@@ -319,3 +319,11 @@ def test_the_zoom_shows_the_same_spot_of_every_result(add_standin_model, astrona
     assert all(a != b for a, b in zip(moved, image_urls(at)[3:], strict=True))
     at = choose_view(at, "Matte")  # the tiles follow the grid's view
     assert not at.exception and len(at.image) == 5
+
+
+def test_the_sidebar_warns_before_a_slow_model_runs_on_the_cpu(app):
+    assert not app.sidebar.warning
+    model_boxes(app)["SAM3"].check().run()
+    assert [w.value for w in app.sidebar.warning] == [
+        "SAM3 is slow on a CPU: about 100 s per photo on two cores. A GPU takes seconds."
+    ]

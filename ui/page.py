@@ -121,6 +121,13 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
                 help=model_help(spec),
             )
         ]
+        device = models.resolve_device(choice)
+        for spec in chosen:
+            if spec.cpu_s and models.runs_on(spec, device) == "cpu":
+                st.warning(
+                    f"{spec.label} is slow on a CPU: about {spec.cpu_s:.0f} s per photo on "
+                    "two cores. A GPU takes seconds."
+                )
         st.subheader("Background blur")
         lens = st.radio(
             "Blur shape",
@@ -136,7 +143,7 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
             "blurred background, instead of the photo's mix with the sharp background behind it. "
             "Also used for the cut-outs.",
         )
-    return models.resolve_device(choice), chosen, Finish(lens, clean)
+    return device, chosen, Finish(lens, clean)
 
 
 def page_open(session_id: str) -> bool:
