@@ -327,3 +327,19 @@ def test_the_sidebar_warns_before_a_slow_model_runs_on_the_cpu(app):
     assert [w.value for w in app.sidebar.warning] == [
         "SAM3 is slow on a CPU: about 100 s per photo on two cores. A GPU takes seconds."
     ]
+
+
+def test_a_run_can_be_cancelled_as_soon_as_it_starts(add_standin_model, astronaut_path):
+    add_standin_model("slow", "Slow Stand-in", default=True)
+    add_standin_model("slow-2", "Slow Stand-in 2", default=True)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.file_uploader[0].set_value(("astronaut.png", astronaut_path.read_bytes(), "image/png"))
+    at.run()
+    next(b for b in at.button if b.label == RUN).click().run()
+    cancel = next(b for b in at.button if b.label == "Cancel queued runs")  # in the same run
+    cancel.click().run()
+    session = at.session_state["session"]
+    assert len(session.pending()) <= 1  # only the job already running goes on
+    assert session.wait(60)
+    at.run()
+    assert not any(b.label == "Cancel queued runs" for b in at.button)  # nothing left to run

@@ -216,8 +216,8 @@ def load_uploads(session: Session, files: list) -> tuple[list[StoredPhoto], list
 def job_text(job: Job) -> str:
     """Where one job is, in words: queued, downloading (bytes), loading, running."""
     state, label = job.state, job.spec.label
-    if state is None:
-        return f"{label}: waiting for this session's earlier jobs"
+    if state is None:  # the next of this session's jobs, not handed to the models yet
+        return f"{label}: starting"
     seconds = time.monotonic() - state.since
     if state.stage == "queued":
         return f"{label}: queued behind {state.ahead} job(s) of other users"
@@ -733,17 +733,6 @@ def page() -> None:
         accept_multiple_files=True,
         label_visibility="collapsed",
     )
-    if session.busy:
-        if side_column.button(CANCEL_LABEL, width="stretch"):
-            session.cancel()
-    elif not files and session.photo(SAMPLE_ID) is None:
-        side_column.button(
-            SAMPLE_LABEL,
-            on_click=add_sample,
-            args=(session,),
-            help="A bundled portrait (astronaut, public domain)",
-            width="stretch",
-        )
     photos, bad_files = load_uploads(session, files or [])
     if not photos:
         landing.caption(PITCH)
@@ -758,6 +747,17 @@ def page() -> None:
     # or failed; moving the slider never runs a model.
     if clicked and photos:
         session.submit([photo.id for photo in photos], chosen, device)
+    # After the submit, so a run just started can be cancelled at once.
+    if session.busy:
+        side_column.button(CANCEL_LABEL, on_click=session.cancel, width="stretch")
+    elif not files and session.photo(SAMPLE_ID) is None:
+        side_column.button(
+            SAMPLE_LABEL,
+            on_click=add_sample,
+            args=(session,),
+            help="A bundled portrait (astronaut, public domain)",
+            width="stretch",
+        )
     if session.busy:
         show_progress(session, session.finished)
     waiting = {job.key for job in session.pending()}
