@@ -42,6 +42,17 @@ GPU_SHARE = 0.9
 CUDA_RAM_MB = 1500  # host memory of a CUDA worker before it is measured
 
 
+# Libraries that report usage when allowed to, told not to in model workers: these are
+# people's photos. (Ultralytics is switched off by the SAM3 adapter itself.)
+NO_TELEMETRY = {"HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+
+
+def worker_environment() -> dict[str, str]:
+    """The server's environment, the project on the path, and no usage reporting."""
+    path = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
+    return {**os.environ, **NO_TELEMETRY, "PYTHONPATH": os.pathsep.join(path)}
+
+
 def ram_need_mb(spec: ModelSpec, device: str) -> float:
     """Host memory a worker for ``spec`` on ``device`` plans for."""
     return CUDA_RAM_MB if device == "cuda" else spec.memory_mb
@@ -132,13 +143,10 @@ class Worker:
 
     def start(self) -> None:
         ours, theirs = socket.socketpair()
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-        )}  # fmt: skip
         self.process = subprocess.Popen(
             [sys.executable, "-m", "service.worker", str(theirs.fileno())],
             pass_fds=(theirs.fileno(),),
-            env=env,
+            env=worker_environment(),
             stdin=subprocess.DEVNULL,
             stdout=2,  # the worker's prints go to the server's log, never into a protocol
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -11,6 +12,7 @@ import pytest
 
 from models import hub, registry
 from service import ModelPool, PhotoFile
+from tests.conftest import ROOT
 from tests.standins.adapters import loads
 
 
@@ -238,8 +240,6 @@ def test_a_cached_file_never_touches_the_network(offline_hub, monkeypatch):
 def test_a_model_that_would_not_fit_in_free_memory_is_refused_before_it_starts(
     pool, photo, add_standin_model
 ):
-    import psutil
-
     free_gb = psutil.virtual_memory().available / 2**30
     huge = add_standin_model("square-huge", "Huge Stand-in", memory_mb=int(free_gb * 1024) * 4)
     result = pool.run(huge, photo, "cpu")
@@ -248,3 +248,11 @@ def test_a_model_that_would_not_fit_in_free_memory_is_refused_before_it_starts(
     assert pool.starts[("square-huge", "cpu")] == 0  # refused, not started and killed
     small = add_standin_model("square-small", "Small Stand-in")
     assert pool.run(small, photo, "cpu").ok  # the rest keeps working
+
+
+def test_model_workers_run_with_usage_reporting_off():
+    from service.pool import worker_environment
+
+    env = worker_environment()
+    assert env["HF_HUB_DISABLE_TELEMETRY"] == "1" and env["DO_NOT_TRACK"] == "1"
+    assert env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
