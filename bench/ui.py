@@ -20,14 +20,18 @@ import time
 from pathlib import Path
 
 from bench.load import twelve_mp_jpeg
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_healthy
+from tests.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOADED_RESULT_IMAGES,
+    free_port,
+    wait_healthy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = "Run Segmentation and Blurring"
 SERVER_OPTIONS = ("--server.headless", "true", "--server.fileWatcherType", "none")
-LOADED = """() => [...document.querySelectorAll(
-    '[data-testid="stMain"] [data-testid="stImage"] img')]
-    .filter(i => i.complete && i.naturalWidth > 0).map(i => i.src)"""
+LOADED = LOADED_RESULT_IMAGES  # the browser test's: loaded result images' addresses
 ALL_NEW = (
     "old => { const s = (" + LOADED + ")(); "
     "return s.length === old.length && s.every(x => !old.includes(x)); }"

@@ -30,6 +30,7 @@ HOLE_ALPHA = 0.1
 WORKING_SIGMA = 2.5
 FULL_SIZE_FACTOR = 2.0  # below this reduction, blur at full size instead
 FILL_MAX_PIXELS = 1_000_000  # the hole's fill is never computed on more pixels than this
+KEPT_FILLS = 3  # filled plates a BlurPlan keeps, so its memory stays bounded
 FEATHER_FRACTION = 0.002  # binary-mask feather sigma, as a fraction of the image diagonal
 
 
@@ -122,8 +123,11 @@ class BlurPlan:
         return sum(a.nbytes for a in held) + sum(f.nbytes for f in self._fills.values())
 
     def _fill(self, factor: int) -> np.ndarray:
-        """The plate at 1/``factor`` scale with the hole filled from the background around."""
+        """The plate at 1/``factor`` scale with the hole filled from the background around
+        (the last few kept: a slider moves through neighbouring reductions)."""
         if factor not in self._fills:
+            if len(self._fills) >= KEPT_FILLS:
+                del self._fills[next(iter(self._fills))]
             colour, coverage = known_parts(self.image, cv2.bitwise_not(self._hole), factor)
             if not coverage.any():
                 # Nothing of the background is visible: any flat colour will do.

@@ -218,7 +218,9 @@ class Session:
         with self._lock:
             result, packed = self._results.get(key), self._packed.get(key)
         if result is not None and packed is not None:
-            return replace(result, matte=_unpack(packed))
+            # Kept as a view: the page asks for every result on every rerun.
+            matte = self.view((*key, "unpacked"), lambda: _unpack(packed))
+            return replace(result, matte=matte)
         return result
 
     def nbytes(self) -> int:

@@ -344,3 +344,14 @@ def test_clean_edges_need_a_sure_subject_and_background():
     assert np.array_equal(foreground_colours(image, flat), image)
     out = blur_at(image, flat, 11)
     assert out.shape == image.shape
+
+
+def test_a_plan_keeps_its_memory_bounded_across_the_whole_slider():
+    from blur import BlurPlan, strength_sigma
+
+    image = textured(480, 640)
+    plan = BlurPlan(image, disc_alpha(480, 640, 120, soft_px=6))
+    held = plan.nbytes
+    for strength in range(5, 256, 10):
+        plan.render(strength_sigma(strength, image.shape))
+    assert plan.nbytes - held < image.nbytes // 4  # every fill kept would hold 1.5x the image

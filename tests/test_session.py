@@ -148,6 +148,7 @@ def test_over_budget_the_oldest_previews_go_first_then_their_mattes_are_packed(
     packed = session.result("0", square, "cpu")  # unpacked on use, same values
     newest = session.result("2", square, "cpu")
     assert np.array_equal(packed.matte, newest.matte)
+    assert session.result("0", square, "cpu").matte is packed.matte  # not on every rerun
 
 
 def test_views_are_made_once_kept_and_forgotten_with_their_photo(pool, portrait):
