@@ -65,7 +65,12 @@ class Greedy(Square):
 
 
 class Slow(Square):
-    """Takes a second per photo: long enough for a test to act while it runs."""
+    """Takes half a second to load and a second per photo: long enough for a test to see
+    each stage and to act while it runs."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__(spec)
+        time.sleep(0.5)
 
     def predict(self, image: Image.Image) -> np.ndarray:
         time.sleep(1.0)
