@@ -343,3 +343,23 @@ def test_a_run_can_be_cancelled_as_soon_as_it_starts(add_standin_model, astronau
     assert session.wait(60)
     at.run()
     assert not any(b.label == "Cancel queued runs" for b in at.button)  # nothing left to run
+
+
+def test_grid_images_reach_the_browser_with_their_own_pixels(app, astronaut_path, monkeypatch):
+    """A result is made at about twice its CSS width, for HiDPI screens, and sent as made:
+    not re-encoded narrower by st.image (which also cost a second encode per slider step)."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    sent = []
+    add = MediaFileManager.add
+
+    def recording(self, data, mimetype, *args, **kwargs):
+        sent.append(data)
+        return add(self, data, mimetype, *args, **kwargs)
+
+    monkeypatch.setattr(MediaFileManager, "add", recording)
+    big = Image.open(astronaut_path).convert("RGB").resize((1600, 1600))
+    upload_and_run(app, "big.png", png_bytes(big))
+    assert model_headers(app) == ["MediaPipe Selfie"]
+    sizes = {Image.open(io.BytesIO(data)).size for data in sent if isinstance(data, bytes)}
+    assert (1280, 1280) in sizes  # the grid's one image, shown 520 CSS pixels wide

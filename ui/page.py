@@ -486,6 +486,14 @@ def show_card(item: Shown) -> bool:
     return True
 
 
+def show_image(data: bytes, css_width: int, caption: str | None = None) -> None:
+    """``data`` drawn at most ``css_width`` CSS pixels wide with all its own pixels: given
+    a pixel width, st.image re-encodes a wider image at that width, which loses the
+    sharpness HiDPI screens need and costs a second decode and encode per slider step."""
+    with st.container(width=css_width):
+        st.image(data, caption=caption, width="stretch")
+
+
 def image_width(photo: StoredPhoto) -> int:
     """CSS width that keeps the image IMAGE_HEIGHT tall at most (columns narrow it more)."""
     h, w = photo.preview.shape[:2]
@@ -544,7 +552,7 @@ def show_results(
             with column:
                 if show_card(item):
                     data = views.image(item, view, look, outline, reference)
-                    st.image(data, width=image_width(photo))
+                    show_image(data, image_width(photo))
                     downloads(session, photo, item.spec, device, look)
     if any(exportable(session, p, everything.chosen, device) for p in everything.photos):
         st.download_button(
@@ -713,7 +721,7 @@ def show_photo(
     if not any(item.result is not None or item.waiting for item in shown):
         w, h = photo.size
         original = Views(session, photo, grid_side(1)).original()
-        st.image(original, caption=f"{w}x{h} · not run yet", width=image_width(photo))
+        show_image(original, image_width(photo), caption=f"{w}x{h} · not run yet")
         return
     show_results(session, photo, shown, device, finish, everything)
     # Outside the fragment: no slider step redraws the charts.
