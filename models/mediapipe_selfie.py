@@ -1,77 +1,68 @@
-"""MediaPipe Selfie Segmentation, run from the model file inside the mediapipe wheel.
+"""MediaPipe Selfie Segmentation, the offline default: its model file ships in
+models/assets/ (Apache-2.0) and runs with onnxruntime; nothing is downloaded.
 
-The offline default: nothing is downloaded. Only mediapipe 0.10.x (up to 0.10.2x) ships
-``selfie_segmentation.tflite``; later releases dropped the legacy solutions.
+The network is MediaPipe's (the general 256x256 model); the mediapipe package is not used
+(its last wheels with this model stop at Python 3.12 and numpy 1). Pre- and post-processing
+follow MediaPipe's own graph for it, so the masks are the package's within 0.002:
+the photo is warped to 256x256 corner to corner with bilinear sampling on its 8-bit
+pixels, scaled to [0, 1], and the 256x256 mask is resized back bilinearly.
 """
 
 from __future__ import annotations
 
-import threading
-from importlib import metadata, resources
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from models.errors import ModelUnavailable
 from models.registry import ModelSpec
 
-MODEL_PACKAGE = "mediapipe.modules.selfie_segmentation"
-MODEL_FILE = "selfie_segmentation.tflite"
-GENERAL_MODEL = 0  # 256x256 "general" model; 1 is the 144x256 landscape one
+MODEL_FILE = Path(__file__).parent / "assets" / "selfie_segmentation.onnx"
+INPUT_SIDE = 256
 
 
-def _allow_protobuf5() -> None:
-    # mediapipe's bindings call MessageFactory.GetPrototype, removed in protobuf 5; the
-    # replacement returns the same class. Must run before mediapipe is first imported.
-    from google.protobuf import message_factory
-
-    if not hasattr(message_factory.MessageFactory, "GetPrototype"):
-        message_factory.MessageFactory.GetPrototype = lambda self, descriptor: (
-            message_factory.GetMessageClass(descriptor)
-        )
-
-
-def model_file() -> Path:
-    """The .tflite inside the installed mediapipe wheel, or a message saying how to get it."""
-    try:
-        version = metadata.version("mediapipe")
-    except metadata.PackageNotFoundError:
-        raise ModelUnavailable(
-            "MediaPipe Selfie needs the mediapipe package, which is not installed. "
-            "Run `uv sync` in the project folder."
-        ) from None
-    try:
-        path = resources.files(MODEL_PACKAGE) / MODEL_FILE
-        found = path.is_file()
-    except ModuleNotFoundError:
-        found = False
-    if not found:
-        raise ModelUnavailable(
-            f"MediaPipe Selfie: mediapipe {version} does not ship {MODEL_FILE} "
-            "(only the 0.10.x wheels up to 0.10.21 do). Run `uv sync` to install the "
-            "version pinned in uv.lock."
-        )
-    return Path(str(path))
+def network_input(rgb: np.ndarray) -> np.ndarray:
+    """The (1, 256, 256, 3) float32 tensor MediaPipe's graph makes of an RGB photo: each
+    output pixel samples the photo at (x * w / 256, y * h / 256), as its perspective warp
+    of the whole frame does, before the range conversion."""
+    h, w = rgb.shape[:2]
+    to_input = np.array([[INPUT_SIDE / w, 0, 0], [0, INPUT_SIDE / h, 0], [0, 0, 1]])
+    warped = cv2.warpPerspective(
+        rgb, to_input, (INPUT_SIDE, INPUT_SIDE), flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+    )  # fmt: skip
+    return (warped.astype(np.float32) * np.float32(1 / 255))[None]
 
 
 class SelfieSegmenter:
-    def __init__(self) -> None:
-        _allow_protobuf5()
-        model_file()
-        from mediapipe.python.solutions.selfie_segmentation import SelfieSegmentation
-
-        self._solution = SelfieSegmentation(model_selection=GENERAL_MODEL)
-        self._lock = threading.Lock()  # one MediaPipe graph serves one frame at a time
+    def __init__(self, model_file: Path = MODEL_FILE) -> None:
+        try:
+            import onnxruntime
+        except ImportError:
+            raise ModelUnavailable(
+                "MediaPipe Selfie needs the onnxruntime package, which is not installed. "
+                "Run `uv sync` in the project folder."
+            ) from None
+        if not model_file.is_file():
+            raise ModelUnavailable(
+                f"MediaPipe Selfie: its model file {model_file.name} is missing from "
+                f"{model_file.parent}. Restore it with `git checkout -- {model_file.parent}`."
+            )
+        self._session = onnxruntime.InferenceSession(
+            str(model_file), providers=["CPUExecutionProvider"]
+        )
 
     def predict(self, image: Image.Image) -> np.ndarray:
-        rgb = np.ascontiguousarray(np.asarray(image.convert("RGB")))
-        with self._lock:
-            mask = self._solution.process(rgb).segmentation_mask
-        return np.asarray(mask, dtype=np.float32)
+        """Float32 alpha in [0, 1] at the photo's size."""
+        rgb = np.asarray(image.convert("RGB"))
+        (mask,) = self._session.run(["alpha"], {"image": network_input(rgb)})
+        alpha = cv2.resize(mask, image.size, interpolation=cv2.INTER_LINEAR)
+        return np.clip(alpha, 0.0, 1.0, out=alpha)
 
     def close(self) -> None:
-        self._solution.close()
+        self._session = None
 
 
 def build(spec: ModelSpec, device: str) -> SelfieSegmenter:
