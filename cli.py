@@ -20,7 +20,7 @@ from exports import Export, photo_folders, write_files
 from models import devices
 from models.__main__ import format_table, registry_rows
 from models.registry import REGISTRY, get_spec
-from photo import PhotoError, decode_photo
+from photo import PhotoError, decode_photo, export_exif
 from service import ModelPool, PhotoFile, configure_logging
 
 log = logging.getLogger("portrait_blur.cli")
@@ -60,6 +60,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-clean-edges", dest="clean_edges", action="store_false",
         help="keep the photo's colours in soft edges (default: the subject's own colour)",
     )  # fmt: skip
+    parser.add_argument(
+        "--keep-gps", action="store_true",
+        help="keep the photo's GPS position in the blurred JPEG's EXIF (default: removed; "
+        "camera, date and settings are always kept)",
+    )  # fmt: skip
     parser.add_argument("--list-models", action="store_true", help="print the registry and exit")
     args = parser.parse_args(argv)
     if not args.list_models:
@@ -96,7 +101,7 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
             rgb = np.asarray(photo.image) if rgb is None else rgb
             item = Export(
                 folder, key, rgb, result.matte, spec.soft_mask, args.strength, args.lens,
-                args.clean_edges,
+                args.clean_edges, export_exif(photo.exif, args.keep_gps),
             )  # fmt: skip
             write_files(item, args.out)
         bar.update(1)

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 import blur
-from photo import encode_jpeg, safe_filename
+from photo import SRGB_ICC, encode_jpeg, safe_filename
 
 KINDS = ("overlay.png", "matte.png", "cutout.png", "blur.jpg")
 
@@ -34,11 +34,14 @@ class Export:
     strength: int
     lens: str = "gaussian"
     clean_edges: bool = True  # the subject's own colour in soft pixels (blur and cut-out)
+    exif: bytes | None = None  # written into the blurred JPEG (photo.export_exif)
 
 
 def _png(array: np.ndarray, mode: str) -> bytes:
+    """PNG bytes; colour images are tagged sRGB (a matte is data, not colour)."""
     buffer = io.BytesIO()
-    Image.fromarray(array, mode).save(buffer, "PNG", compress_level=1)
+    tag = {"icc_profile": SRGB_ICC} if mode in ("RGB", "RGBA") else {}
+    Image.fromarray(array, mode).save(buffer, "PNG", compress_level=1, **tag)
     return buffer.getvalue()
 
 
@@ -62,7 +65,8 @@ def _blurred(item: Export) -> bytes:
     return encode_jpeg(
         blur.blur_background(
             item.rgb, alpha, item.strength, item.soft, lens=item.lens, clean_edges=item.clean_edges
-        )
+        ),
+        exif=item.exif,
     )
 
 

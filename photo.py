@@ -9,9 +9,10 @@ import unicodedata
 import warnings
 from dataclasses import dataclass, field
 from functools import cached_property
+from struct import error as struct_error
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 register_heif_opener()  # iPhone photos (HEIC/HEIF)
@@ -23,6 +24,10 @@ UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "heic", "heif", "gif", "bmp", "tif
 
 # PIL's own guard, at our limit rather than its default (warning at 89 MP).
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+SRGB_ICC = SRGB.tobytes()  # embedded in every colour export: its pixels are sRGB
+ORIENTATION, EXIF_IFD, GPS_IFD = 0x0112, 0x8769, 0x8825
 
 
 class PhotoError(ValueError):
@@ -40,6 +45,7 @@ class Photo:
     image: Image.Image  # RGB, EXIF orientation applied; full resolution unless drafted
     notes: list[str] = field(default_factory=list)  # what was done to it, for a caption
     full_size: tuple[int, int] | None = None  # (w, h) upright at full resolution
+    exif: bytes | None = None  # the file's EXIF as it came (see export_exif)
 
     def __post_init__(self) -> None:
         if self.full_size is None:
@@ -87,6 +93,45 @@ _SIGNATURES = {
     b"GIF8": "GIF",
     b"%PDF-": "PDF",
 }
+
+
+def _to_srgb(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, str | None]:
+    """``image`` (RGB or CMYK) with its embedded colour profile converted to sRGB, which is
+    what models were trained on and browsers assume; and a note naming the profile, if any
+    conversion was done. Untagged and sRGB-tagged photos come back as they are."""
+    if not icc or image.mode not in ("RGB", "CMYK"):
+        return image, None
+    try:
+        profile = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        name = (ImageCms.getProfileDescription(profile) or "").strip() or "embedded"
+        if "srgb" in name.lower() and image.mode == "RGB":
+            return image, None
+        converted = ImageCms.profileToProfile(
+            image, profile, SRGB, renderingIntent=ImageCms.Intent.PERCEPTUAL, outputMode="RGB"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image, "its colour profile could not be read; colours are used as stored"
+    return converted, f"colours converted from its {name} profile to sRGB"
+
+
+def export_exif(raw: bytes | None, keep_gps: bool = False) -> bytes | None:
+    """The photo's EXIF for a file made from it: camera, date and settings kept; the
+    orientation set to upright (the pixels already are); the GPS position dropped unless
+    ``keep_gps``. Pillow writes no thumbnail, so the unblurred original never rides along."""
+    if not raw:
+        return None
+    exif = Image.Exif()
+    try:
+        exif.load(raw)
+        exif.get_ifd(EXIF_IFD)  # loaded, so that it is written back
+        if keep_gps:
+            exif.get_ifd(GPS_IFD)
+        else:
+            exif.pop(GPS_IFD, None)
+        exif[ORIENTATION] = 1
+        return exif.tobytes()
+    except (OSError, ValueError, SyntaxError, struct_error):
+        return None  # unreadable EXIF: the file goes without it
 
 
 def _sniff(data: bytes) -> str | None:
@@ -145,6 +190,7 @@ def decode_photo(data: bytes, name: str, draft_side: int | None = None) -> Photo
             f"{w}x{h} pixels is too small; use a photo at least {MIN_SIDE} pixels on each side.",
         )
     notes = []
+    icc, exif = opened.info.get("icc_profile"), opened.info.get("exif")
     try:
         if getattr(opened, "n_frames", 1) > 1:
             notes.append("animated image: the first frame is used")
@@ -160,14 +206,18 @@ def decode_photo(data: bytes, name: str, draft_side: int | None = None) -> Photo
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         notes.append("transparent areas were flattened on white")
         image = _flatten_on_white(image)
-    elif image.mode != "RGB":
+    image, converted = _to_srgb(image, icc)
+    if converted:
+        notes.append(converted)
+    if image.mode != "RGB":
         image = _to_8bit_rgb(image)
     if w * h > MODEL_MAX_PIXELS:
         notes.append(
             f"{w * h / 1e6:.0f} MP photo: models ran on a {MODEL_MAX_PIXELS / 1e6:.0f} MP copy, "
             "the blur is composited at full size"
         )
-    return Photo(name=name, image=image, notes=notes, full_size=full_size)
+    exif = exif if isinstance(exif, bytes) else None
+    return Photo(name=name, image=image, notes=notes, full_size=full_size, exif=exif)
 
 
 def safe_filename(name: str, fallback: str = "photo") -> str:
@@ -186,8 +236,11 @@ def as_text(name: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", name)
 
 
-def encode_jpeg(rgb, quality: int = 95) -> bytes:
-    """An RGB array as JPEG bytes, for downloads."""
+def encode_jpeg(rgb, quality: int = 95, exif: bytes | None = None) -> bytes:
+    """An sRGB array as JPEG bytes, for downloads: tagged sRGB, with ``exif`` if given."""
     buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, "JPEG", quality=quality, subsampling=0)
+    extra = {"exif": exif} if exif else {}
+    Image.fromarray(rgb).save(
+        buffer, "JPEG", quality=quality, subsampling=0, icc_profile=SRGB_ICC, **extra
+    )
     return buffer.getvalue()

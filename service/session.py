@@ -26,7 +26,7 @@ import numpy as np
 import blur
 from models.registry import ModelSpec
 from models.runtime import ModelResult, runs_on
-from photo import decode_photo
+from photo import Photo, decode_photo
 from service import memory
 from service.pool import JobState, ModelPool, PhotoFile
 
@@ -74,9 +74,12 @@ class StoredPhoto:
         """Preview pixels per full-resolution pixel."""
         return self.preview.shape[1] / self.size[0]
 
+    def full_photo(self) -> Photo:
+        """The photo at full resolution with its EXIF, decoded for this call only (downloads)."""
+        return decode_photo(self.file.data, self.file.name)
+
     def full_rgb(self) -> np.ndarray:
-        """The photo at full resolution, decoded for this call only (downloads)."""
-        return np.asarray(decode_photo(self.file.data, self.file.name).image)
+        return np.asarray(self.full_photo().image)
 
     def drop_preview(self) -> int:
         freed = self._preview.nbytes if self._preview is not None else 0

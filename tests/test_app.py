@@ -363,3 +363,25 @@ def test_grid_images_reach_the_browser_with_their_own_pixels(app, astronaut_path
     assert model_headers(app) == ["MediaPipe Selfie"]
     sizes = {Image.open(io.BytesIO(data)).size for data in sent if isinstance(data, bytes)}
     assert (1280, 1280) in sizes  # the grid's one image, shown 520 CSS pixels wide
+
+
+def test_downloads_keep_the_camera_exif_and_drop_gps_unless_the_sidebar_says(app, astronaut_path):
+    import weakref
+
+    from tests.test_colour_and_exif import GPS_IFD, MODEL, camera_exif, read_exif
+    from ui.page import Look, download_file
+
+    toggle = next(t for t in app.sidebar.toggle if t.label == "Keep GPS location")
+    assert toggle.value is False
+    buffer = io.BytesIO()
+    Image.open(astronaut_path).save(buffer, "JPEG", exif=camera_exif(orientation=1).tobytes())
+    at = upload_and_run(app, "holiday.jpg", buffer.getvalue())
+    session = at.session_state["session"]
+    photo, spec = session.photos()[0], registry.get_spec("mediapipe_selfie")
+    look = Look(101, "gaussian", True)
+    for keep_gps in (False, True):
+        data = download_file(weakref.ref(session), photo.id, spec, "cpu", look, keep_gps,
+                             "blur.jpg")  # fmt: skip
+        written = read_exif(data)
+        assert written[MODEL] == "EOS R5"
+        assert bool(written.get_ifd(GPS_IFD)) is keep_gps

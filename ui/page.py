@@ -35,7 +35,7 @@ from blur.zoom import (
 )
 from exports import Export, file_name, make_file, photo_folders, zip_file
 from models import ModelResult, ModelSpec, hub
-from photo import UPLOAD_TYPES, PhotoError, as_text
+from photo import UPLOAD_TYPES, PhotoError, as_text, export_exif
 from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
 from service.session import PREVIEW_MAX_SIDE
 
@@ -101,6 +101,7 @@ class Finish:
 
     lens: str
     clean_edges: bool
+    keep_gps: bool = False  # downloads keep the photo's GPS position
 
     def with_strength(self, strength: int) -> Look:
         return Look(strength, self.lens, self.clean_edges)
@@ -143,7 +144,14 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
             "blurred background, instead of the photo's mix with the sharp background behind it. "
             "Also used for the cut-outs.",
         )
-    return device, chosen, Finish(lens, clean)
+        st.subheader("Downloads")
+        keep_gps = st.toggle(
+            "Keep GPS location",
+            value=False,
+            help="Blurred photos keep the original's camera, date and settings (EXIF); where "
+            "it was taken is removed unless this is on.",
+        )
+    return device, chosen, Finish(lens, clean, keep_gps)
 
 
 def page_open(session_id: str) -> bool:
@@ -411,14 +419,17 @@ def exportable(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], de
 
 
 def exports_of(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str,
-               look: Look):  # fmt: skip
+               look: Look, keep_gps: bool):  # fmt: skip
     """Full-resolution exports of one photo's results, decoding the photo once."""
     results = exportable(session, photo, chosen, device)
-    rgb = photo.full_rgb() if results else None
+    if not results:
+        return
+    full = photo.full_photo()
+    rgb, exif = np.asarray(full.image), export_exif(full.exif, keep_gps)
     for spec, result in results:
         yield Export(
             photo.folder, spec.key, rgb, result.matte, spec.soft_mask,
-            look.strength, look.lens, look.clean_edges,
+            look.strength, look.lens, look.clean_edges, exif,
         )  # fmt: skip
 
 
@@ -427,23 +438,31 @@ def exports_of(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], de
 # photos and results are not kept alive by them.
 
 
-def download_file(session_ref, photo_id: str, spec, device, look, kind) -> bytes:
+def download_file(session_ref, photo_id: str, spec, device, look, keep_gps, kind) -> bytes:
     session = session_ref()
     photo = session.photo(photo_id) if session is not None else None
     if photo is None:
         return b""
-    items = list(exports_of(session, photo, [spec], device, look))
+    items = list(exports_of(session, photo, [spec], device, look, keep_gps))
     return make_file(items[0], kind) if items else b""
 
 
-def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str, look: Look):
+def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str, look: Look,
+              keep_gps: bool):  # fmt: skip
     """Per-result files, each made at full resolution only when its button is clicked."""
     with st.popover("Downloads"):
         for kind, label in DOWNLOAD_LABELS.items():
             st.download_button(
                 label,
                 data=partial(
-                    download_file, weakref.ref(session), photo.id, spec, device, look, kind
+                    download_file,
+                    weakref.ref(session),
+                    photo.id,
+                    spec,
+                    device,
+                    look,
+                    keep_gps,
+                    kind,
                 ),
                 file_name=f"{photo.folder}_{file_name(spec.key, kind)}",
                 key=f"download:{photo.id}:{spec.key}:{kind}",
@@ -452,7 +471,8 @@ def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str
             )
 
 
-def all_results_zip(session_ref, photo_ids: list[str], chosen, device: str, look: Look):
+def all_results_zip(session_ref, photo_ids: list[str], chosen, device: str, look: Look,
+                    keep_gps: bool):  # fmt: skip
     """Every result's files, one photo decoded at a time, through a temporary file."""
     session = session_ref()
     photos = [session.photo(i) for i in photo_ids] if session is not None else []
@@ -460,7 +480,7 @@ def all_results_zip(session_ref, photo_ids: list[str], chosen, device: str, look
         item
         for photo in photos
         if photo is not None
-        for item in exports_of(session, photo, chosen, device, look)
+        for item in exports_of(session, photo, chosen, device, look, keep_gps)
     )
 
 
@@ -553,7 +573,7 @@ def show_results(
                 if show_card(item):
                     data = views.image(item, view, look, outline, reference)
                     show_image(data, image_width(photo))
-                    downloads(session, photo, item.spec, device, look)
+                    downloads(session, photo, item.spec, device, look, finish.keep_gps)
     if any(exportable(session, p, everything.chosen, device) for p in everything.photos):
         st.download_button(
             "Download all results (ZIP)",
@@ -564,6 +584,7 @@ def show_results(
                 everything.chosen,
                 device,
                 look,
+                finish.keep_gps,
             ),
             file_name="portrait-blur-results.zip",
             mime="application/zip",
