@@ -28,6 +28,7 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 SRGB_ICC = SRGB.tobytes()  # embedded in every colour export: its pixels are sRGB
 ORIENTATION, EXIF_IFD, GPS_IFD = 0x0112, 0x8769, 0x8825
+DROPPED_TAGS = {0x927C, 0xA005}  # MakerNote, Interoperability IFD pointer
 
 
 class PhotoError(ValueError):
@@ -115,22 +116,27 @@ def _to_srgb(image: Image.Image, icc: bytes | None) -> tuple[Image.Image, str | 
 
 
 def export_exif(raw: bytes | None, keep_gps: bool = False) -> bytes | None:
-    """The photo's EXIF for a file made from it: camera, date and settings kept; the
-    orientation set to upright (the pixels already are); the GPS position dropped unless
-    ``keep_gps``. Pillow writes no thumbnail, so the unblurred original never rides along."""
+    """The photo's EXIF for a file made from it: a new block with the camera, date and
+    settings; the orientation upright (the pixels already are); the GPS position only if
+    ``keep_gps``. Left out: the thumbnail (the unblurred photo), the maker's private notes
+    and the interoperability pointer, whose offsets point into the original file."""
     if not raw:
         return None
-    exif = Image.Exif()
+    source, out = Image.Exif(), Image.Exif()
     try:
-        exif.load(raw)
-        exif.get_ifd(EXIF_IFD)  # loaded, so that it is written back
-        if keep_gps:
-            exif.get_ifd(GPS_IFD)
-        else:
-            exif.pop(GPS_IFD, None)
-        exif[ORIENTATION] = 1
-        return exif.tobytes()
-    except (OSError, ValueError, SyntaxError, struct_error):
+        source.load(raw)
+        for tag, value in source.items():
+            if tag not in (EXIF_IFD, GPS_IFD):
+                out[tag] = value
+        settings = {t: v for t, v in source.get_ifd(EXIF_IFD).items() if t not in DROPPED_TAGS}
+        if settings:
+            out[EXIF_IFD] = settings
+        position = source.get_ifd(GPS_IFD) if keep_gps else {}
+        if position:
+            out[GPS_IFD] = dict(position)
+        out[ORIENTATION] = 1
+        return out.tobytes()
+    except (OSError, ValueError, SyntaxError, KeyError, TypeError, struct_error):
         return None  # unreadable EXIF: the file goes without it
 
 

@@ -15,7 +15,7 @@ from photo import EXIF_IFD, GPS_IFD, ORIENTATION, decode_photo, export_exif
 from tests.icc import convert, display_profile
 
 COLOURS = np.array([[200, 100, 50], [40, 180, 90], [128, 128, 128], [250, 30, 30]], np.uint8)
-MAKE, MODEL, TAKEN, EXPOSURE = 0x010F, 0x0110, 0x9003, 0x829A
+MAKE, MODEL, TAKEN, EXPOSURE, MAKER_NOTE = 0x010F, 0x0110, 0x9003, 0x829A, 0x927C
 
 
 def tagged_png(icc: bytes) -> bytes:
@@ -35,6 +35,7 @@ def camera_exif(orientation: int = 6) -> Image.Exif:
     exif[MAKE], exif[MODEL], exif[ORIENTATION] = "Canon", "EOS R5", orientation
     settings = exif.get_ifd(EXIF_IFD)
     settings[TAKEN], settings[EXPOSURE] = "2026:05:17 18:42:07", (1, 250)
+    settings[MAKER_NOTE] = b"serial 0123456789"
     gps = exif.get_ifd(GPS_IFD)
     gps[1], gps[2], gps[3], gps[4] = "N", (52.0, 22.0, 1.5), "E", (4.0, 53.0, 2.0)
     return exif
@@ -81,6 +82,8 @@ def test_export_exif_keeps_the_camera_uprights_and_drops_the_position():
     kept.load(export_exif(photo.exif))
     assert (kept[MAKE], kept[MODEL], kept[ORIENTATION]) == ("Canon", "EOS R5", 1)
     assert kept.get_ifd(EXIF_IFD)[TAKEN] == "2026:05:17 18:42:07"
+    assert kept.get_ifd(EXIF_IFD)[EXPOSURE] == (1, 250)
+    assert MAKER_NOTE not in kept.get_ifd(EXIF_IFD)  # private, offsets into the original
     assert GPS_IFD not in kept and not kept.get_ifd(GPS_IFD)
     with_gps = Image.Exif()
     with_gps.load(export_exif(photo.exif, keep_gps=True))
