@@ -1,4 +1,5 @@
-"""`python -m models`: the registry as a table; `--check KEY` downloads and runs one model."""
+"""`python -m models`: the registry as a table; `--check KEY` downloads and runs one model;
+`--update KEY` moves the pin of a model's Hub code to the repo's newest commit."""
 
 from __future__ import annotations
 
@@ -6,11 +7,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from models import devices
+from models import devices, pins
 from models.registry import REGISTRY, get_spec
 
 SAMPLE_PHOTO = Path(__file__).parent / "assets" / "portrait.jpg"
-COLUMNS = ("key", "label", "source", "mask", "licence", "download")
+COLUMNS = ("key", "label", "source", "mask", "licence", "download", "pinned")
 
 
 def registry_rows() -> list[tuple[str, ...]]:
@@ -21,7 +22,8 @@ def registry_rows() -> list[tuple[str, ...]]:
             spec.source,
             spec.mask_kind,
             spec.licence,
-            f"~{spec.download_mb} MB" if spec.download_mb else "none (in the wheel)",
+            f"~{spec.download_mb} MB" if spec.download_mb else "none (shipped)",
+            pins.describe(spec),
         )
         for spec in REGISTRY
     ]
@@ -62,6 +64,42 @@ def check(key: str, device_choice: str) -> int:
     return 0
 
 
+def update(key: str) -> int:
+    """Pin ``key``'s repo at its newest commit: downloaded if the Hub is reachable, else
+    the newest one in the local cache."""
+    from huggingface_hub import snapshot_download
+
+    from models import hub
+
+    spec = get_spec(key)
+    if not pins.needs_pin(spec):
+        why = "its registry entry pins the revision" if spec.revision else "it runs no Hub code"
+        print(f"{spec.label} has no pin to move: {why}.", file=sys.stderr)
+        return 2
+    if not hub.hub_reachable():
+        print("The Hub is not reachable: pinning the newest commit in the local cache.")
+    old = pins.forget(spec)
+    try:
+        folder = Path(
+            snapshot_download(
+                spec.repo,
+                allow_patterns=list(spec.files),
+                local_files_only=not hub.hub_reachable(),
+                tqdm_class=hub.progress_class(spec.label),
+            )
+        )
+        pins.verify(spec, folder)
+    except Exception as error:
+        if old is not None:
+            pins.restore(spec, old)
+        print(f"{spec.label}: the pin stays where it was: {error}", file=sys.stderr)
+        return 1
+    before = old.commit[:7] if old else "nothing"
+    print(f"{spec.label} ({spec.repo}): pinned at {folder.name[:7]} (was {before}).")
+    print(f"Run `uv run python -m models --check {spec.key}` to try it.")
+    return 0
+
+
 def show_download(state) -> None:
     if state.stage == "downloading":
         print(f"\r  {state.done_bytes / 1e6:,.0f} / {state.total_bytes / 1e6:,.0f} MB", end="")
@@ -70,8 +108,18 @@ def show_download(state) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
     parser.add_argument("--check", metavar="KEY", help="download (if needed) and run one model")
+    parser.add_argument(
+        "--update", metavar="KEY",
+        help="move the pin of a model's Hub code to the repo's newest commit",
+    )  # fmt: skip
     parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)
     args = parser.parse_args(argv)
+    if args.update:
+        try:
+            return update(args.update)
+        except KeyError as error:
+            print(error.args[0] if error.args else error, file=sys.stderr)
+            return 2
     if args.check:
         try:
             return check(args.check, args.device)

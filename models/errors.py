@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Iterator
 
 from huggingface_hub import errors as hub_errors
@@ -83,6 +84,18 @@ def out_of_memory_message(spec: ModelSpec) -> str:
     )
 
 
+def is_unsafe_pickle(error: BaseException) -> bool:
+    return isinstance(error, pickle.UnpicklingError) and "weights only" in str(error).lower()
+
+
+def unsafe_pickle_message(spec: ModelSpec) -> str:
+    return (
+        f"{spec.label}: its weights file holds Python objects besides weights, whose loading "
+        "could run code; this app loads weights only, so the model is refused. The file "
+        f"is not what this entry was checked with: report it at {spec.url}."
+    )
+
+
 def caused_by_memory(error: BaseException) -> bool:
     return any(is_out_of_memory(cause) for cause in _chain(error))
 
@@ -102,6 +115,8 @@ def describe_failure(spec: ModelSpec, error: BaseException) -> str:
             return offline_message(spec, str(cache_dir()))
         if is_out_of_memory(cause):
             return out_of_memory_message(spec)
+        if is_unsafe_pickle(cause):
+            return unsafe_pickle_message(spec)
     summary = str(error).strip().splitlines()[0] if str(error).strip() else ""
     name = type(error).__name__
     return f"{spec.label} failed: {name}: {summary}" if summary else f"{spec.label} failed: {name}"

@@ -26,6 +26,7 @@ from huggingface_hub import (
 )
 from tqdm.auto import tqdm
 
+from models import pins
 from models.errors import ModelUnavailable, incomplete_message, offline_message
 from models.registry import ModelSpec
 
@@ -116,7 +117,8 @@ def missing_files(spec: ModelSpec) -> list[str]:
     """The registry's required files of ``spec`` that are not in the local cache."""
     if not spec.repo:
         return []
-    return [name for name in spec.files if cached_file(spec.repo, name, spec.revision) is None]
+    revision = pins.pinned_commit(spec)
+    return [name for name in spec.files if cached_file(spec.repo, name, revision) is None]
 
 
 READY, GATED, OFFLINE = "ready", "gated, needs HF_TOKEN", "offline, not cached"
@@ -168,7 +170,9 @@ def _cached_snapshot(spec: ModelSpec, required: tuple[str, ...]) -> Path | None:
     if missing_files(spec):
         return None
     try:
-        path = Path(snapshot_download(spec.repo, revision=spec.revision, local_files_only=True))
+        path = Path(
+            snapshot_download(spec.repo, revision=pins.pinned_commit(spec), local_files_only=True)
+        )
     except Exception:  # noqa: BLE001 - any cache problem means "download it"
         return None
     return path if all((path / name).is_file() for name in required) else None
@@ -180,14 +184,15 @@ def fetch_snapshot(
     """The model's repo files in the local cache, downloading only what is missing.
 
     Offline, the Hub may hand back a snapshot folder that an interrupted download left
-    incomplete; ``required`` files are checked so such a folder is never loaded.
+    incomplete; ``required`` files are checked so such a folder is never loaded. Repos that
+    ship code are loaded at their pinned commit only (models.pins).
     """
     path = _cached_snapshot(spec, required)
     if path is None:
         path = Path(
             snapshot_download(
                 spec.repo,
-                revision=spec.revision,
+                revision=pins.pinned_commit(spec),
                 allow_patterns=allow_patterns,
                 tqdm_class=progress_class(spec.label),
             )
@@ -195,15 +200,20 @@ def fetch_snapshot(
     missing = [name for name in required if not (path / name).is_file()]
     if missing:
         raise ModelUnavailable(incomplete_message(spec, ", ".join(missing), path))
+    pins.verify(spec, path)
     return path
 
 
 def fetch_file(spec: ModelSpec, filename: str) -> Path:
-    """One file of the model's repo in the local cache, downloading it if missing."""
-    cached = cached_file(spec.repo, filename, spec.revision)
-    if cached is not None:
-        return cached
-    path = hf_hub_download(
-        spec.repo, filename, revision=spec.revision, tqdm_class=progress_class(spec.label)
-    )
-    return Path(path)
+    """One file of the model's repo in the local cache, downloading it if missing; at the
+    pinned commit for repos that ship code or pickles (models.pins)."""
+    revision = pins.pinned_commit(spec)
+    path = cached_file(spec.repo, filename, revision)
+    if path is None:
+        path = Path(
+            hf_hub_download(
+                spec.repo, filename, revision=revision, tqdm_class=progress_class(spec.label)
+            )
+        )
+    pins.verify(spec, path.parents[len(Path(filename).parts) - 1])
+    return path

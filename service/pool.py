@@ -45,12 +45,17 @@ CUDA_RAM_MB = 1500  # host memory of a CUDA worker before it is measured
 # Libraries that report usage when allowed to, told not to in model workers: these are
 # people's photos. (Ultralytics is switched off by the SAM3 adapter itself.)
 NO_TELEMETRY = {"HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+# Every torch.load in a worker unpickles tensors and plain data only, even where a library
+# asks for more (Ultralytics loads SAM3's checkpoint with weights_only=False): a pickle that
+# would run code is refused (models.errors explains it in the model's column).
+SAFE_LOADING = {"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1"}
 
 
 def worker_environment() -> dict[str, str]:
-    """The server's environment, the project on the path, and no usage reporting."""
+    """The server's environment, the project on the path, no usage reporting, and only
+    weights unpickled."""
     path = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, **NO_TELEMETRY, "PYTHONPATH": os.pathsep.join(path)}
+    return {**os.environ, **NO_TELEMETRY, **SAFE_LOADING, "PYTHONPATH": os.pathsep.join(path)}
 
 
 def ram_need_mb(spec: ModelSpec, device: str) -> float:

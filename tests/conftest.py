@@ -10,6 +10,15 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 
 
+@pytest.fixture(autouse=True)
+def pins_file(tmp_path, monkeypatch) -> Path:
+    """Each test's own lock file of Hub pins (models.pins), never the user's: stand-in repos
+    of different tests share names and commits but not code."""
+    path = tmp_path / "pins.json"
+    monkeypatch.setenv("PORTRAIT_BLUR_PINS", str(path))
+    return path
+
+
 @pytest.fixture
 def astronaut_path() -> Path:
     """NASA portrait of Eileen Collins (public domain), 512x512, from scikit-image's data."""

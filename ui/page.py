@@ -34,7 +34,7 @@ from blur.zoom import (
     subject_top,
 )
 from exports import Export, file_name, make_file, photo_folders, zip_file
-from models import ModelResult, ModelSpec, hub
+from models import ModelResult, ModelSpec, hub, pins
 from photo import UPLOAD_TYPES, PhotoError, as_text, export_exif
 from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
 from service.session import PREVIEW_MAX_SIDE
@@ -67,10 +67,13 @@ log = logging.getLogger("portrait_blur.app")
 
 def model_help(spec: ModelSpec) -> str:
     download = f"~{spec.download_mb} MB download on first use" if spec.download_mb else "offline"
-    return (
+    text = (
         f"{spec.source} · {spec.mask_kind} mask · input {spec.input_policy} · "
         f"licence {spec.licence} · {download}"
     )
+    if pins.needs_pin(spec) or spec.revision:
+        text += f" · Hub revision: {pins.describe(spec)}"
+    return text
 
 
 def spec_label(spec: ModelSpec) -> str:

@@ -3,11 +3,13 @@ service's plumbing (loading, queueing, timeouts, crashes, memory, retries), neve
 quality; nothing they return is shown as a model result.
 
 The behaviour is the spec key's part before any "-" ("hangs-2" hangs like "hangs"): square,
-slow, hangs, crashes, greedy, broken, downloads. As the model runs in another process, a
+slow, hangs, crashes, greedy, broken, downloads, pickles. As the model runs in another process, a
 test switches behaviour between calls with flag files in the folder $STANDIN_FLAGS, and
 reads what happened there:
     <key>.broken   build fails as a model that is not downloaded yet fails
     <key>.hang     predict hangs (until the pool kills the worker)
+    weights.pt     what a "pickles" model loads, asking torch for a full unpickle, as
+                   Ultralytics does for SAM3's checkpoint
     loads.log      one line per build: "<key> <device> <pid>"
 """
 
@@ -105,6 +107,11 @@ def build(spec: ModelSpec, device: str):
         return Square(spec)
     if behaviour == "broken":
         return _broken(spec, device)
+    if behaviour == "pickles":
+        import torch
+
+        torch.load(flags() / "weights.pt", weights_only=False)
+        return Square(spec)
     if (flags() / f"{spec.key}.broken").exists():
         raise ModelUnavailable(f"{spec.label} is not downloaded yet (stand-in).")
     return BEHAVIOURS[behaviour](spec)
