@@ -59,12 +59,24 @@ def needs_pin(spec: ModelSpec) -> bool:
     return bool(spec.repo) and spec.revision is None and bool(pinned_files(spec))
 
 
+_read: tuple[tuple, dict[str, Pin]] | None = None  # the last read, by file version
+
+
 def read_pins() -> dict[str, Pin]:
+    """Every pin, by repo (read again only when the file changes: every rerun asks)."""
+    global _read
+    path = pins_file()
     try:
-        entries = json.loads(pins_file().read_text())
-    except (OSError, ValueError):
+        stat = path.stat()  # every write replaces the file: a new inode
+        version = (path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if _read is not None and _read[0] == version:
+            return dict(_read[1])
+        entries = json.loads(path.read_text())
+        pins = {repo: Pin(**entry) for repo, entry in entries.items()}
+    except (OSError, ValueError, TypeError):
         return {}
-    return {repo: Pin(**entry) for repo, entry in entries.items()}
+    _read = (version, pins)
+    return dict(pins)
 
 
 def _write(pins: dict[str, Pin]) -> None:
