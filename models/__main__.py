@@ -11,7 +11,7 @@ from models import devices, pins
 from models.registry import REGISTRY, get_spec
 
 SAMPLE_PHOTO = Path(__file__).parent / "assets" / "portrait.jpg"
-COLUMNS = ("key", "label", "source", "mask", "licence", "download", "pinned")
+COLUMNS = ("key", "label", "source", "mask", "licence", "download", "per photo", "pinned")
 
 
 def registry_rows() -> list[tuple[str, ...]]:
@@ -23,10 +23,17 @@ def registry_rows() -> list[tuple[str, ...]]:
             spec.mask_kind,
             spec.licence,
             f"~{spec.download_mb} MB" if spec.download_mb else "none (shipped)",
+            cost_text(spec),
             pins.describe(spec),
         )
         for spec in REGISTRY
     ]
+
+
+def cost_text(spec) -> str:
+    """The cost class and typical seconds per photo, on two CPU cores and on a GPU."""
+    gpu = f", ~{spec.seconds('cuda'):g} s GPU" if "cuda" in spec.devices else ""
+    return f"{spec.cost.name}: ~{spec.seconds('cpu'):g} s CPU{gpu}"
 
 
 def format_table(rows: list[tuple[str, ...]]) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 AUTO = "Auto"
 LABELS = {"cuda": "CUDA", "mps": "MPS", "cpu": "CPU"}
 CHOICES = (AUTO, *LABELS.values())  # every choice a user can type, available here or not
@@ -19,6 +21,28 @@ def mps_available() -> bool:
 
     mps = getattr(torch.backends, "mps", None)
     return bool(mps and mps.is_available())
+
+
+def gpu_free_mb() -> float | None:
+    """Free memory of the CUDA GPU the models use, in MB, as the driver reports it (NVML:
+    no CUDA context is made in this process); None where it cannot be read."""
+    try:
+        import pynvml
+
+        pynvml.nvmlInit()
+    except Exception:  # noqa: BLE001 - no driver, no GPU, no library: unknown
+        return None
+    try:
+        first = os.environ.get("CUDA_VISIBLE_DEVICES", "0").split(",")[0].strip() or "0"
+        if first.isdigit():
+            handle = pynvml.nvmlDeviceGetHandleByIndex(int(first))
+        else:
+            handle = pynvml.nvmlDeviceGetHandleByUUID(first)
+        return pynvml.nvmlDeviceGetMemoryInfo(handle).free / 2**20
+    except Exception:  # noqa: BLE001
+        return None
+    finally:
+        pynvml.nvmlShutdown()
 
 
 def available_devices() -> list[str]:

@@ -13,6 +13,25 @@ MaskKind = Literal["alpha", "binary"]
 
 
 @dataclass(frozen=True)
+class Cost:
+    """How long one photo takes once the model is loaded, typically: on two CPU cores and on
+    a mid-range CUDA GPU. Sets the model's timeout and the sidebar's warning before a slow
+    run; a registry entry may give its own measured CPU seconds instead (``cpu_s``)."""
+
+    name: str
+    cpu_s: float
+    gpu_s: float
+
+
+LIGHT = Cost("light", cpu_s=1.0, gpu_s=0.2)  # a small network at 256 px
+STANDARD = Cost("standard", cpu_s=40.0, gpu_s=2.0)  # a 1024 px matting or segmentation net
+HEAVY = Cost("heavy", cpu_s=180.0, gpu_s=10.0)  # 2048 px inputs, or SAM3 at 1008 px
+TIMEOUT_MARGIN = 4.0  # a photo may take this many times its typical time before it is stopped
+MIN_TIMEOUT_S = 120.0  # room for a slow machine, a first call's warm-up, a large photo
+SLOW_S = 60.0  # the sidebar warns before a run this long per photo
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     key: str
     label: str
@@ -41,13 +60,27 @@ class ModelSpec:
     devices: tuple[str, ...] = ("cuda", "mps", "cpu")  # where the model can run
     default: bool = False  # ticked in the sidebar on first visit
     # What the model pool plans with: resident memory of a worker holding the model while
-    # it runs on a photo (an estimate until the worker is measured), and how long one photo
-    # may take once the model is loaded before its worker is killed.
+    # it runs on a photo (on CUDA: GPU memory), an estimate until the worker is measured.
     memory_mb: int = 1000
-    timeout_s: float = 300.0
-    # Seconds per photo measured on a 2-core CPU where the model is slow there (None: not
-    # slow, or not measured); the sidebar warns before such a model runs on a CPU.
-    cpu_s: float | None = None
+    cost: Cost = STANDARD
+    cpu_s: float | None = None  # seconds per photo measured on two CPU cores, if measured
+    timeout_s: float | None = None  # a fixed limit per photo instead of the cost's (tests)
+
+    def seconds(self, device: str) -> float:
+        """Typical seconds per photo on ``device`` once loaded (MPS: between CPU and CUDA)."""
+        cpu = self.cpu_s or self.cost.cpu_s
+        if device == "cpu":
+            return cpu
+        if device == "mps":
+            return (cpu * self.cost.gpu_s) ** 0.5
+        return self.cost.gpu_s
+
+    def timeout(self, device: str) -> float:
+        """Seconds a photo may take on ``device`` once the model is loaded before its worker
+        is stopped: a margin over its cost, never under MIN_TIMEOUT_S."""
+        if self.timeout_s is not None:
+            return self.timeout_s
+        return max(MIN_TIMEOUT_S, TIMEOUT_MARGIN * self.seconds(device))
 
     @property
     def adapter(self) -> str:
@@ -85,7 +118,7 @@ class ModelSpec:
 
 # Every BiRefNet repo ships its architecture as these two modules beside config and weights.
 BIREFNET_FILES = ("config.json", "birefnet.py", "BiRefNet_config.py", "model.safetensors")
-LARGE_INPUT = {"memory_mb": 12000, "timeout_s": 600.0}  # 2048 px inputs: measured 12 GB on CPU
+LARGE_INPUT = {"memory_mb": 12000, "cost": HEAVY}  # 2048 px inputs: measured 12 GB on CPU
 
 
 def _birefnet(key: str, label: str, repo: str, **fields) -> ModelSpec:
@@ -124,6 +157,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         devices=("cpu",),
         default=True,
         memory_mb=300,
+        cost=LIGHT,
         photo_max_side=1024,  # its network sees 256x256
     ),
     ModelSpec(
@@ -142,7 +176,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         # Meta runs SAM3 at 1008 px (72 patches of 14); Ultralytics' default would be 640,
         # rounded to 644. On a 2-core CPU a photo then takes about 100 s.
         input_size=(1008, 1008),
-        timeout_s=600.0,
+        cost=HEAVY,
         cpu_s=100.0,
     ),
     _birefnet("birefnet_portrait", "BiRefNet Portrait", "ZhengPeng7/BiRefNet-portrait"),

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import psutil
 
-from models import hub
+from models import devices, hub
 from models.registry import ModelSpec
 from models.runtime import ModelResult, runs_on
 
@@ -64,17 +64,29 @@ def ram_need_mb(spec: ModelSpec, device: str) -> float:
 
 
 def memory_shortfall(worker: Worker) -> str | None:
-    """The message for a model that would not fit in the memory free now, else None: it is
-    refused before it starts rather than letting the system kill the server."""
-    need = ram_need_mb(worker.spec, worker.device)
+    """The message for a model that would not fit in the memory free now (the machine's,
+    and on CUDA the GPU's), else None: it is refused before it starts rather than letting
+    the system kill the server or CUDA fail halfway."""
+    spec, need = worker.spec, ram_need_mb(worker.spec, worker.device)
     free = psutil.virtual_memory().available / 2**20
-    if need <= free:
+    if need > free:
+        log.warning("Refused %s: needs ~%.0f MB, %.0f MB free", spec.label, need, free)
+        return (
+            f"{spec.label} needs about {need / 1024:.1f} GB of memory to run, and "
+            f"{free / 1024:.1f} GB is free on this machine now. Untick models you are not "
+            "using, close other programs, or pick a smaller model."
+        )
+    if worker.device != "cuda" or worker.alive:
+        return None  # a running worker already holds its GPU memory
+    gpu_free = devices.gpu_free_mb()
+    if gpu_free is None or spec.memory_mb <= gpu_free:
         return None
-    log.warning("Refused %s: needs ~%.0f MB, %.0f MB free", worker.spec.label, need, free)
+    log.warning("Refused %s on CUDA: needs ~%.0f MB, %.0f MB free", spec.label,
+                spec.memory_mb, gpu_free)  # fmt: skip
     return (
-        f"{worker.spec.label} needs about {need / 1024:.1f} GB of memory to run, and "
-        f"{free / 1024:.1f} GB is free on this machine now. Untick models you are not "
-        "using, close other programs, or pick a smaller model."
+        f"{spec.label} needs about {spec.memory_mb / 1024:.1f} GB of GPU memory, and the GPU "
+        f"has {gpu_free / 1024:.1f} GB free now (other programs or models hold the rest). "
+        "Choose CPU as the compute device, close other GPU programs, or untick models."
     )
 
 
@@ -361,7 +373,7 @@ class ModelPool:
                     result.error = self._crashed(worker)
                     return result, stage.since
                 waited = time.monotonic() - stage.since
-                if stage.stage == "running" and waited > spec.timeout_s:
+                if stage.stage == "running" and waited > spec.timeout(worker.device):
                     result.error = self._timed_out(worker, waited)
                     return result, stage.since
                 if stage.stage != "running" and waited > self.load_stall_s:
@@ -389,12 +401,12 @@ class ModelPool:
                 return result, stage.since
 
     def _timed_out(self, worker: Worker, waited: float) -> str:
-        spec = worker.spec
+        spec, limit = worker.spec, worker.spec.timeout(worker.device)
         log.error("%s on %s ran %.0f s, over its %.0f s limit: killed", spec.label,
-                  worker.device, waited, spec.timeout_s)  # fmt: skip
+                  worker.device, waited, limit)  # fmt: skip
         worker.stop()
         return (
-            f"{spec.label} took longer than {spec.timeout_s:g} s on this photo and was stopped "
+            f"{spec.label} took longer than {limit:g} s on this photo and was stopped "
             "(its memory is freed; the next run starts it afresh). Try a smaller photo, "
             "CUDA or MPS, or untick it."
         )

@@ -47,3 +47,44 @@ def test_real_machine_reports_what_torch_sees():
 
     assert ("cuda" in devices.available_devices()) == torch.cuda.is_available()
     assert devices.available_devices()[-1] == "cpu"
+
+
+class FakeNvml:
+    """pynvml at its boundary: one driver, GPUs by index or UUID, each with free memory."""
+
+    def __init__(self, free_mb: dict, fails: bool = False) -> None:
+        self.free_mb, self.fails, self.shut = free_mb, fails, False
+
+    def nvmlInit(self):
+        if self.fails:
+            raise OSError("NVML Shared Library Not Found")
+
+    def nvmlDeviceGetHandleByIndex(self, index):
+        return index
+
+    def nvmlDeviceGetHandleByUUID(self, uuid):
+        return uuid
+
+    def nvmlDeviceGetMemoryInfo(self, handle):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(free=self.free_mb[handle] * 2**20)
+
+    def nvmlShutdown(self):
+        self.shut = True
+
+
+def test_gpu_free_memory_of_the_gpu_the_models_use(monkeypatch):
+    import sys
+
+    nvml = FakeNvml({0: 9000, 2: 3000, "GPU-abc": 1500})
+    monkeypatch.setitem(sys.modules, "pynvml", nvml)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    assert devices.gpu_free_mb() == 9000
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,3")
+    assert devices.gpu_free_mb() == 3000
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "GPU-abc")
+    assert devices.gpu_free_mb() == 1500
+    assert nvml.shut
+    monkeypatch.setitem(sys.modules, "pynvml", FakeNvml({}, fails=True))
+    assert devices.gpu_free_mb() is None  # no driver: unknown, never a refusal

@@ -256,3 +256,28 @@ def test_model_workers_run_with_usage_reporting_off():
     env = worker_environment()
     assert env["HF_HUB_DISABLE_TELEMETRY"] == "1" and env["DO_NOT_TRACK"] == "1"
     assert env["PYTHONPATH"].split(os.pathsep)[0] == str(ROOT)
+
+
+def test_a_model_too_big_for_the_free_gpu_memory_is_refused_before_it_starts(
+    pool, photo, add_standin_model, monkeypatch
+):
+    """CUDA with device memory mocked: the GPU's free memory (read through NVML) decides."""
+    from models import devices
+
+    spec = add_standin_model("square", "Big", memory_mb=6000)
+    monkeypatch.setattr(devices, "gpu_free_mb", lambda: 1024.0)
+    result = pool.run(spec, photo, "cuda")
+    assert not result.ok
+    assert result.error.startswith("Big needs about 5.9 GB of GPU memory, and the GPU has 1.0 GB")
+    assert pool.loaded() == []  # nothing was started
+    monkeypatch.setattr(devices, "gpu_free_mb", lambda: 8192.0)
+    assert pool.run(spec, photo, "cuda").ok
+    assert pool.run(spec, photo, "cpu").ok  # the CPU needs no GPU memory
+
+
+def test_the_timeout_follows_the_cost_class(pool, photo, add_standin_model, monkeypatch):
+    spec = add_standin_model("slow", "Slow", cost=registry.Cost("tiny", 0.1, 0.05))
+    monkeypatch.setattr(registry, "MIN_TIMEOUT_S", 0.5)
+    assert spec.timeout("cpu") == 0.5 and spec.timeout_s is None
+    result = pool.run(spec, photo, "cpu")  # 1 s per photo
+    assert not result.ok and "took longer than 0.5 s" in result.error

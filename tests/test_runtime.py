@@ -138,3 +138,20 @@ def test_as_alpha_enforces_the_contract():
 def test_describe_failure_of_empty_message():
     spec = registry.get_spec("mediapipe_selfie")
     assert describe_failure(spec, KeyError()) == "MediaPipe Selfie failed: KeyError"
+
+
+def test_every_entry_has_a_cost_class_that_sets_its_timeouts():
+    from models.registry import HEAVY, LIGHT, MIN_TIMEOUT_S
+
+    by_key = {spec.key: spec for spec in registry.REGISTRY}
+    assert by_key["mediapipe_selfie"].cost is LIGHT
+    heavy = {key for key, spec in by_key.items() if spec.cost is HEAVY}
+    assert heavy == {"sam3", "birefnet_hr_matting", "birefnet_dynamic", "birefnet_dynamic_matting"}
+    for spec in registry.REGISTRY:
+        assert spec.timeout_s is None  # every limit comes from the class
+        assert spec.timeout("cuda") >= MIN_TIMEOUT_S
+        assert spec.timeout("cpu") >= spec.timeout("mps") >= spec.timeout("cuda")
+    # HR Matting took 160-210 s a photo on two cores: its limit leaves room.
+    assert by_key["birefnet_hr_matting"].timeout("cpu") >= 3 * 210
+    assert by_key["sam3"].timeout("cpu") > by_key["birefnet_portrait"].timeout("cpu")
+    assert by_key["birefnet_portrait"].timeout("cpu") > by_key["mediapipe_selfie"].timeout("cpu")

@@ -35,6 +35,7 @@ from blur.zoom import (
 )
 from exports import Export, file_name, make_file, photo_folders, zip_file
 from models import ModelResult, ModelSpec, hub, pins
+from models.registry import SLOW_S
 from photo import UPLOAD_TYPES, PhotoError, as_text, export_exif
 from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
 from service.session import PREVIEW_MAX_SIDE
@@ -127,10 +128,13 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
         ]
         device = models.resolve_device(choice)
         for spec in chosen:
-            if spec.cpu_s and models.runs_on(spec, device) == "cpu":
+            runs_on = models.runs_on(spec, device)
+            if spec.seconds(runs_on) >= SLOW_S:
+                on_cpu = runs_on == "cpu"
                 st.warning(
-                    f"{spec.label} is slow on a CPU: about {spec.cpu_s:.0f} s per photo on "
-                    "two cores. A GPU takes seconds."
+                    f"{spec.label} is slow on {'a CPU' if on_cpu else models.device_label(runs_on)}"
+                    f": about {spec.seconds(runs_on):.0f} s per photo"
+                    + (" on two cores. A GPU takes seconds." if on_cpu else ".")
                 )
         st.subheader("Background blur")
         lens = st.radio(
