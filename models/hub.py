@@ -9,6 +9,8 @@ reached is probed once, quickly, and remembered for a while, so a missing model 
 from __future__ import annotations
 
 import io
+import json
+import logging
 import os
 import socket
 import threading
@@ -29,6 +31,8 @@ from tqdm.auto import tqdm
 from models import pins
 from models.errors import ModelUnavailable, incomplete_message, offline_message
 from models.registry import ModelSpec
+
+log = logging.getLogger("portrait_blur.hub")
 
 PROBE_TIMEOUT_S = 1.5
 # A reachable Hub is trusted for minutes; an unreachable one is probed again after seconds,
@@ -113,12 +117,27 @@ def cached_file(repo: str, filename: str, revision: str | None) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
+def index_entries(index: Path) -> list[str]:
+    """The files a JSON index names: the "file" value of each of its entries."""
+    entries = json.loads(index.read_text()).values()
+    return [entry["file"] for entry in entries if isinstance(entry, dict) and "file" in entry]
+
+
 def missing_files(spec: ModelSpec) -> list[str]:
-    """The registry's required files of ``spec`` that are not in the local cache."""
+    """The files ``spec`` needs that are not in the local cache: the registry's, and those
+    its index names once the index is cached."""
     if not spec.repo:
         return []
     revision = pins.pinned_commit(spec)
-    return [name for name in spec.files if cached_file(spec.repo, name, revision) is None]
+    missing = [name for name in spec.files if cached_file(spec.repo, name, revision) is None]
+    index = cached_file(spec.repo, spec.index_file, revision) if spec.index_file else None
+    if index is not None:
+        try:
+            named = index_entries(index)
+        except (OSError, ValueError, TypeError):
+            return [*missing, spec.index_file]  # damaged: fetch it again
+        missing += [name for name in named if cached_file(spec.repo, name, revision) is None]
+    return missing
 
 
 READY, GATED, OFFLINE = "ready", "gated, needs HF_TOKEN", "offline, not cached"
@@ -133,7 +152,87 @@ def availability(spec: ModelSpec) -> str:
         return GATED
     if known_offline():
         return OFFLINE
-    return f"{spec.download_mb:,} MB download"
+    measured = known_download_mb(spec)
+    return f"{measured:,} MB download" if measured else f"~{spec.download_mb:,} MB download"
+
+
+def sizes_file() -> Path:
+    """Download sizes read from the Hub, kept beside the pins for offline use."""
+    return pins.pins_file().parent / "download-sizes.json"
+
+
+def _revision_name(spec: ModelSpec) -> str:
+    return pins.pinned_commit(spec) or "main"
+
+
+def known_download_mb(spec: ModelSpec) -> int | None:
+    """The download ``spec`` needs, in MB, as the Hub's file listing gave it the last time
+    it was reachable (for the revision it loads now); None if never measured."""
+    try:
+        entry = json.loads(sizes_file().read_text()).get(spec.key)
+    except (OSError, ValueError, AttributeError):
+        return None
+    if isinstance(entry, dict) and entry.get("revision") == _revision_name(spec):
+        return entry.get("mb")
+    return None
+
+
+def _needed(spec: ModelSpec, path: str, named: set[str]) -> bool:
+    # Before its index is cached, a bundle's graphs are known only as its .onnx files.
+    return path in named or (
+        spec.index_file is not None and not named - set(spec.files) and path.endswith(".onnx")
+    )
+
+
+def measure_download_mb(spec: ModelSpec) -> int:
+    """A network call: the sizes of the files ``spec`` needs from the Hub's listing at the
+    revision it loads, summed in MB, and remembered (see known_download_mb)."""
+    from huggingface_hub import HfApi
+
+    revision = pins.pinned_commit(spec)
+    named = set(spec.files)
+    index = cached_file(spec.repo, spec.index_file, revision) if spec.index_file else None
+    if index is not None:
+        named |= set(index_entries(index))
+    listing = HfApi().list_repo_tree(spec.repo, revision=revision, recursive=True)
+    total = sum(
+        getattr(item, "size", 0) or 0 for item in listing if _needed(spec, item.path, named)
+    )
+    mb = max(1, round(total / 1e6))
+    path = sizes_file()
+    try:
+        sizes = json.loads(path.read_text())
+    except (OSError, ValueError):
+        sizes = {}
+    sizes[spec.key] = {"revision": _revision_name(spec), "mb": mb}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(sizes, indent=2))
+    os.replace(temporary, path)
+    return mb
+
+
+_sizes_started = threading.Event()
+
+
+def learn_download_sizes(specs) -> None:
+    """Once per process, in the background: when the Hub is reachable, read the real
+    download size of every model not cached yet (the registry's figures are estimates)."""
+    if constants.HF_HUB_OFFLINE or _sizes_started.is_set():
+        return
+    _sizes_started.set()
+
+    def learn() -> None:
+        if not hub_reachable():
+            return
+        for spec in specs:
+            if spec.repo and missing_files(spec) and known_download_mb(spec) is None:
+                try:
+                    measure_download_mb(spec)
+                except Exception as error:  # noqa: BLE001 - an estimate stays shown
+                    log.info("No Hub size for %s: %s", spec.label, error)
+
+    threading.Thread(target=learn, name="hub-sizes", daemon=True).start()
 
 
 def offline_reason(spec: ModelSpec) -> str | None:

@@ -44,6 +44,9 @@ class ModelSpec:
     revision: str | None = None  # pinned Hub revision (commit) of ``repo``; None = main
     filename: str | None = None  # single weights file inside ``repo``, for families that need one
     files: tuple[str, ...] = ()  # files of ``repo`` that must be in the cache to load offline
+    # One of ``files``, a JSON index naming more files the model needs (every "file" value
+    # among its entries): withoutBG's sidecar names the graphs of its routed bundle.
+    index_file: str | None = None
     # Input policy: None runs the photo as is (the adapter or the model scales it);
     # (w, h) resizes to that size; size_multiple rounds each side up to a multiple of it,
     # after scaling the photo down so its longer side is at most max_side.
@@ -246,6 +249,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         package="withoutbg",
         revision=WITHOUTBG_REVISION,
         files=("withoutbg-open-weights.onnx", "withoutbg-open-weights.onnx.json"),
+        index_file="withoutbg-open-weights.onnx.json",
         download_mb=400,
         devices=("cpu",),
         memory_mb=1500,

@@ -105,3 +105,46 @@ def test_download_progress_is_published_while_it_runs(monkeypatch, tmp_path):
     finally:
         hub.set_progress_listener(None)
     assert ("SAM3", 500_000, 2_000_000) in seen and seen[-1] == ("SAM3", 2_000_000, 2_000_000)
+
+
+class FakeTree:
+    """HfApi.list_repo_tree at its boundary: a repo's files with their sizes (a README
+    and a picture the model does not need among them)."""
+
+    def __init__(self, sizes: dict[str, int]) -> None:
+        self.sizes, self.asked = sizes, []
+
+    def __call__(self, repo, revision=None, recursive=False):
+        from types import SimpleNamespace
+
+        self.asked.append((repo, revision))
+        return [SimpleNamespace(path=path, size=size) for path, size in self.sizes.items()]
+
+
+@pytest.mark.parametrize(
+    ("key", "sizes", "mb"),
+    [
+        ("birefnet_portrait", {"model.safetensors": 884_878_856, "birefnet.py": 90_000,
+                               "BiRefNet_config.py": 900, "config.json": 1_000,
+                               "README.md": 5_000, "demo.jpg": 3_000_000}, 885),
+        ("withoutbg_focus", {"withoutbg-open-weights.onnx": 1_000, "router.onnx": 120_000_000,
+                             "matting.onnx": 200_000_000, "birefnet.onnx": 900_000_000,
+                             "withoutbg-open-weights.onnx.json": 2_000, "README.md": 5_000},
+         1220),
+    ],
+)  # fmt: skip
+def test_download_sizes_come_from_the_hub_listing_and_are_kept(
+    offline_hub, monkeypatch, key, sizes, mb
+):
+    from huggingface_hub import HfApi
+
+    spec = registry.get_spec(key)
+    tree = FakeTree(sizes)
+    monkeypatch.setattr(HfApi, "list_repo_tree", lambda api, *args, **kwargs: tree(*args, **kwargs))
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub, "known_offline", lambda: False)
+    assert hub.availability(spec) == f"~{spec.download_mb:,} MB download"  # the estimate
+    assert hub.measure_download_mb(spec) == mb
+    assert tree.asked == [(spec.repo, spec.revision)]  # withoutBG: the pinned revision
+    assert hub.availability(spec) == f"{mb:,} MB download"  # measured, kept for later
+    assert hub.known_download_mb(spec) == mb

@@ -67,7 +67,9 @@ log = logging.getLogger("portrait_blur.app")
 
 
 def model_help(spec: ModelSpec) -> str:
-    download = f"~{spec.download_mb} MB download on first use" if spec.download_mb else "offline"
+    measured = hub.known_download_mb(spec)
+    size = f"{measured:,}" if measured else f"~{spec.download_mb:,}"
+    download = f"{size} MB download on first use" if spec.download_mb else "offline"
     text = (
         f"{spec.source} · {spec.mask_kind} mask · input {spec.input_policy} · "
         f"licence {spec.licence} · {download}"
@@ -116,6 +118,7 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
         st.header("Settings")
         choice = st.selectbox("Compute device", models.device_options())
         st.subheader("Models")
+        hub.learn_download_sizes(models.registry.REGISTRY)  # real sizes, when online
         chosen = [
             spec
             for spec in models.registry.REGISTRY

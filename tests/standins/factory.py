@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from models.torch_runtime import IMAGENET_MEAN, IMAGENET_STD
@@ -52,25 +54,101 @@ def ben2_repo_files(tmp: Path) -> dict[str, bytes]:
     }
 
 
-def withoutbg_bundle_files(tmp: Path, canvas: int = 64) -> dict[str, bytes]:
-    """A legacy single-graph withoutBG bundle: an ONNX exported by torch plus its sidecar."""
+ROUTER_SIDE, MATTING_SIDE, BIREFNET_SIDE = 32, 32, 64
 
-    class RedMinusGreen(torch.nn.Module):
-        def forward(self, rgb):
-            return torch.sigmoid(GAIN * (rgb[:, :1] - rgb[:, 1:2]))
 
-    onnx_path = tmp / "standin.onnx"
-    torch.onnx.export(
-        RedMinusGreen().eval(),
-        (torch.zeros(1, 3, canvas, canvas),),
-        str(onnx_path),
-        input_names=["rgb"],
-        output_names=["alpha"],
+def _rgb_graph(name: str, inputs: list, nodes: list, outputs: list, initialisers=()) -> bytes:
+    import onnx
+    from onnx import helper
+
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(initialisers))
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8  # readable by older onnxruntime releases too
+    onnx.checker.check_model(model)
+    return model.SerializeToString()
+
+
+def _red_minus_green_graph(name: str, input_name: str, side: int, extra_inputs=()) -> bytes:
+    """alpha = sigmoid(GAIN * (red - green)), (1, 1, side, side), of a (1, 3, side, side)
+    input in [0, 1]; ``extra_inputs`` are fed but unused (the router's features)."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    weight = numpy_helper.from_array(
+        np.array([GAIN, -GAIN, 0.0], np.float32).reshape(1, 3, 1, 1), "weight"
     )
-    sidecar = {"canvas_size": canvas, "input_name": "rgb", "output_shape": [1, 1, canvas, canvas]}
+    rgb = helper.make_tensor_value_info(input_name, TensorProto.FLOAT, [1, 3, side, side])
+    alpha = helper.make_tensor_value_info("alpha", TensorProto.FLOAT, [1, 1, side, side])
+    nodes = [
+        helper.make_node("Conv", [input_name, "weight"], ["logit"]),
+        helper.make_node("Sigmoid", ["logit"], ["alpha"]),
+    ]
+    return _rgb_graph(name, [rgb, *extra_inputs], nodes, [alpha], [weight])
+
+
+def _router_graph(categories: int) -> bytes:
+    """Logits (1, categories) from the mean colour (object wins where red outweighs green)
+    and the input itself as the 'features' the matting graph reuses."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    side = ROUTER_SIDE
+    to_logits = np.zeros((3, categories), np.float32)
+    to_logits[0, 1], to_logits[1, 0] = 1.0, 1.0  # red -> "object", green -> "hair"
+    rgb = helper.make_tensor_value_info("rgb", TensorProto.FLOAT, [1, 3, side, side])
+    logits = helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, categories])
+    feats = helper.make_tensor_value_info("features", TensorProto.FLOAT, [1, 3, side, side])
+    nodes = [
+        helper.make_node("ReduceMean", ["rgb"], ["mean"], axes=[2, 3], keepdims=0),
+        helper.make_node("MatMul", ["mean", "to_logits"], ["logits"]),
+        helper.make_node("Identity", ["rgb"], ["features"]),
+    ]
+    weights = [numpy_helper.from_array(to_logits, "to_logits")]
+    return _rgb_graph("router", [rgb], nodes, [logits, feats], weights)
+
+
+def withoutbg_bundle_files(tmp: Path | None = None) -> dict[str, bytes]:
+    """withoutBG's routed open-weights bundle (sidecar schema 3), as the package pins it:
+    the sidecar names a router graph and two branch graphs (withoutBG matting, BiRefNet),
+    each checked against its SHA256 before it is opened, and only the branch the router
+    picks runs; the matting branch reuses the router's resized input and its features.
+    Every graph here is a few ONNX nodes computing the red-minus-green stand-in alpha."""
+    from onnx import TensorProto, helper
+
+    categories = ["hair_and_fur", "hard_object"]
+    features = helper.make_tensor_value_info(
+        "features", TensorProto.FLOAT, [1, 3, ROUTER_SIDE, ROUTER_SIDE]
+    )
+    graphs = {
+        "router.onnx": _router_graph(len(categories)),
+        "matting.onnx": _red_minus_green_graph("matting", "rgb", MATTING_SIDE, [features]),
+        "birefnet.onnx": _red_minus_green_graph("birefnet", "rgb_1024", BIREFNET_SIDE),
+    }
+    digest = {name: hashlib.sha256(data).hexdigest() for name, data in graphs.items()}
+    fast = {"interpolation": "bilinear", "antialias": False}
+    sidecar = {
+        "schema_version": 3,
+        "pipeline": "routed",
+        "max_inference_size": [1024, 1024],
+        "router": {
+            "file": "router.onnx", "sha256": digest["router.onnx"],
+            "inputs": {"rgb": {"size": ROUTER_SIDE, **fast}},
+            "logits_name": "logits", "feature_names": ["features"],
+            "categories": categories, "birefnet_categories": ["hard_object"],
+        },
+        "coarse": {
+            "file": "matting.onnx", "sha256": digest["matting.onnx"],
+            "inputs": {"rgb": {"size": ROUTER_SIDE, **fast}}, "output_name": "alpha",
+        },
+        "birefnet": {
+            "file": "birefnet.onnx", "sha256": digest["birefnet.onnx"],
+            "inputs": {"rgb_1024": {"size": BIREFNET_SIDE, "interpolation": "bicubic",
+                                    "antialias": True}},
+            "output_name": "alpha",
+        },
+    }  # fmt: skip
     return {
-        "withoutbg-open-weights.onnx": onnx_path.read_bytes(),
+        "withoutbg-open-weights.onnx": graphs["router.onnx"],
         "withoutbg-open-weights.onnx.json": json.dumps(sidecar).encode(),
+        **graphs,
     }
 
 
