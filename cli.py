@@ -1,4 +1,5 @@
-"""`portrait-blur`: the app's comparison for many photos at once, from the command line.
+"""`portrait-blur`: the app's comparison for many photos at once, from the command line;
+`portrait-blur eval ...` measures models against true mattes (see evaluation/cli.py).
 
 Same registry, model service and compositing as the app: models run in worker processes
 with the same timeouts and memory budget; writes, per photo and model, the files of the
@@ -109,6 +110,11 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["eval"]:
+        from evaluation.cli import main as evaluate
+
+        return evaluate(argv[1:])
     args = parse_args(argv)
     if args.list_models:
         print(format_table(registry_rows()))

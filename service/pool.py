@@ -58,6 +58,18 @@ def worker_environment() -> dict[str, str]:
     return {**os.environ, **NO_TELEMETRY, **SAFE_LOADING, "PYTHONPATH": os.pathsep.join(path)}
 
 
+def _resident_peak_mb(process: subprocess.Popen | None) -> float:
+    """Linux's high-water mark of a process's resident memory (VmHWM); 0 elsewhere."""
+    try:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+    except (OSError, AttributeError):
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def ram_need_mb(spec: ModelSpec, device: str) -> float:
     """Host memory a worker for ``spec`` on ``device`` plans for."""
     return CUDA_RAM_MB if device == "cuda" else spec.memory_mb
@@ -138,6 +150,7 @@ class Worker:
         self.leases = 0  # jobs waiting for or running on this worker; guarded by the pool
         self.last_used = 0.0
         self.rss_mb = 0.0  # measured after each job
+        self.peak_mb = 0.0  # the process's high-water mark of resident memory, where known
         self.loaded = False
         self.process: subprocess.Popen | None = None
         self.conn: Connection | None = None
@@ -176,6 +189,7 @@ class Worker:
     def measure(self) -> None:
         with contextlib.suppress(psutil.Error, AttributeError):
             self.rss_mb = psutil.Process(self.process.pid).memory_info().rss / 2**20
+        self.peak_mb = max(self.peak_mb, self.rss_mb, _resident_peak_mb(self.process))
 
     def kill(self) -> None:
         """Kill the process only; the thread running a job on it sees the pipe close."""
@@ -259,6 +273,12 @@ class ModelPool:
             with self._lock:
                 worker.leases -= 1
                 worker.last_used = time.monotonic()
+
+    def peak_mb(self, key: str, device: str) -> float:
+        """The highest resident memory measured of the worker of ``key`` on ``device``."""
+        with self._lock:
+            worker = self._workers.get((key, device))
+            return worker.peak_mb if worker is not None else 0.0
 
     def loaded(self) -> list[tuple[str, str, float]]:
         """(model key, device, resident MB) of every live worker."""

@@ -1,0 +1,98 @@
+"""`portrait-blur eval`: models measured against true mattes, on your photos or on a
+synthetic set made here (offline, nothing to download).
+
+    portrait-blur eval --images DIR --mattes DIR --model KEY [--model KEY ...] --out DIR
+    portrait-blur eval --synthetic 20 --model mediapipe_selfie --out results
+
+Photos and mattes are paired by file name. Writes per_image.jsonl, leaderboard.csv and
+.md, and report.html under --out; a rerun skips the photos and models already scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from evaluation import run, synthetic
+from evaluation.dataset import pair_files
+from models import devices
+from models.registry import REGISTRY, get_spec
+from service import ModelPool, PhotoFile, configure_logging
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="portrait-blur eval",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--images", type=Path, help="folder of photos")
+    source.add_argument("--synthetic", type=int, metavar="N",
+                        help="make N labelled composites here and evaluate on them")  # fmt: skip
+    parser.add_argument("--mattes", type=Path, help="folder of true mattes, named as the photos")
+    parser.add_argument("--model", action="append", dest="models", metavar="KEY", required=True,
+                        choices=[spec.key for spec in REGISTRY])  # fmt: skip
+    parser.add_argument("--out", type=Path, required=True, help="folder for the results")
+    parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)
+    parser.add_argument("--seed", type=int, default=0, help="of the synthetic set")
+    parser.add_argument("--model-memory", type=int, metavar="MB",
+                        help="memory budget for loaded models (default: half the RAM)")  # fmt: skip
+    args = parser.parse_args(argv)
+    if args.images is not None and args.mattes is None:
+        parser.error("--images needs --mattes")
+    if args.synthetic is not None and args.synthetic < 1:
+        parser.error("--synthetic needs a positive count")
+    try:
+        args.device = devices.resolve_device(args.device)
+    except ValueError as error:
+        parser.error(f"--device: {error}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_logging()
+    notice = None
+    if args.synthetic:
+        images, mattes = args.out / "synthetic" / "images", args.out / "synthetic" / "mattes"
+        synthetic.write(args.synthetic, images, mattes, args.seed)
+        notice = synthetic.NOTICE
+    else:
+        images, mattes = args.images, args.mattes
+    items, problems = pair_files(images, mattes)
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if not items:
+        print("No photo has a matte to compare with: nothing to evaluate.", file=sys.stderr)
+        return 1
+    specs = [get_spec(key) for key in args.models]
+    pool = ModelPool(ram_budget_mb=args.model_memory)
+
+    def run_model(spec, name, data):
+        result = pool.run(spec, PhotoFile(name, data), args.device)
+        return result, pool.peak_mb(spec.key, result.device)
+
+    bar = tqdm(total=len(items) * len(specs), unit="run", file=sys.stderr)
+
+    def progress(text: str, runs: int) -> None:
+        bar.set_description(text[:60])
+        bar.update(runs)
+
+    try:
+        results = run.evaluate(items, specs, run_model, args.out, progress=progress)
+    finally:
+        bar.close()
+        pool.shutdown()
+    board = run.leaderboard(results.rows, specs)
+    run.write_leaderboard(board, args.out, notice)
+    report = run.write_report(results.rows, board, specs, items, args.out, notice)
+    print((args.out / "leaderboard.md").read_text())
+    print(f"Report: {report}")
+    failed = [r for r in results.rows if "error" in r]
+    for row in failed:
+        print(f"{row['image']} · {row['model']}: {row['error']}", file=sys.stderr)
+    return 1 if failed or problems else 0
