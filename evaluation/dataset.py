@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,16 +46,20 @@ def pair_files(images: Path, mattes: Path) -> tuple[list[Item], list[str]]:
     return items, problems
 
 
-def read_matte(path: Path, size: tuple[int, int]) -> np.ndarray:
+def read_matte(source: Path | bytes, size: tuple[int, int], name: str | None = None) -> np.ndarray:
     """The true alpha (float32 in [0, 1]) from a greyscale image or a cut-out's alpha
-    channel, upright by its EXIF orientation, at ``size`` (w, h) of its photo; ValueError
-    with a message naming the file otherwise."""
+    channel (a file, or its bytes and ``name``), upright by its EXIF orientation, at
+    ``size`` (w, h) of its photo; ValueError with a message naming the file otherwise."""
+    if isinstance(source, Path):
+        name = source.name
+    label = name or "the matte"
     try:
-        with Image.open(path) as opened:
+        opened_from = io.BytesIO(source) if isinstance(source, bytes) else source
+        with Image.open(opened_from) as opened:
             image = ImageOps.exif_transpose(opened)
             image.load()
     except (OSError, UnidentifiedImageError, SyntaxError) as error:
-        raise ValueError(f"{path.name}: not an image this can read ({error})") from None
+        raise ValueError(f"{label}: not an image this can read ({error})") from None
     if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
         values = np.asarray(image.convert("RGBA").getchannel("A"), np.float32) / 255
     elif image.mode in ("I;16", "I;16B", "I;16L", "I"):
@@ -67,13 +72,13 @@ def read_matte(path: Path, size: tuple[int, int]) -> np.ndarray:
         rgb = np.asarray(image.convert("RGB"), np.int16)
         if np.abs(rgb - rgb[..., :1]).max() > 2:
             raise ValueError(
-                f"{path.name}: a colour image, not a matte (expected greyscale, or a cut-out "
+                f"{label}: a colour image, not a matte (expected greyscale, or a cut-out "
                 "with transparency)"
             )
         values = rgb[..., 0].astype(np.float32) / 255
     if values.shape[::-1] != tuple(size):
         raise ValueError(
-            f"{path.name}: the matte is {values.shape[1]}x{values.shape[0]}, its photo "
+            f"{label}: the matte is {values.shape[1]}x{values.shape[0]}, its photo "
             f"{size[0]}x{size[1]} (upright); they must be the same size"
         )
     return np.clip(values, 0.0, 1.0)

@@ -55,6 +55,12 @@ class StoredPhoto:
         self.size: tuple[int, int] = decoded.full_size  # (w, h) at full resolution
         self.notes = decoded.notes
         self._preview: np.ndarray | None = self._fit(decoded.image)
+        # The user's true matte of the photo (uint8, full size), to score the models against;
+        # its version is part of every view made from it.
+        self.truth: np.ndarray | None = None
+        self.truth_version = 0
+        self.truth_upload: str | None = None  # the upload it was read from (the UI's file id)
+        self.truth_error: str | None = None  # why the last upload could not be used
 
     @staticmethod
     def _fit(image) -> np.ndarray:
@@ -86,9 +92,14 @@ class StoredPhoto:
         self._preview = None
         return freed
 
+    def set_truth(self, matte: np.ndarray | None) -> None:
+        self.truth = matte
+        self.truth_version += 1
+
     @property
     def nbytes(self) -> int:
-        return len(self.file.data) + (self._preview.nbytes if self._preview is not None else 0)
+        held = (self._preview, self.truth)
+        return len(self.file.data) + sum(a.nbytes for a in held if a is not None)
 
 
 @dataclass

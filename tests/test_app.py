@@ -391,3 +391,29 @@ def test_downloads_keep_the_camera_exif_and_drop_gps_unless_the_sidebar_says(app
         written = read_exif(data)
         assert written[MODEL] == "EOS R5"
         assert bool(written.get_ifd(GPS_IFD)) is keep_gps
+
+
+def truth_uploader(at: AppTest):
+    return next(u for u in at.file_uploader if u.label == "Ground-truth matte (optional)")
+
+
+def test_a_ground_truth_matte_scores_and_ranks_the_models(add_standin_model, astronaut_path):
+    add_standin_model("square", "Square Stand-in", default=True)  # the centre square
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+    assert not any(d for d in at.dataframe if "SAD" in d.value.columns)  # no truth yet
+    wrong = png_bytes(Image.new("L", (100, 80)))
+    truth_uploader(at).set_value(("truth.png", wrong, "image/png")).run()
+    assert any("the matte is 100x80, its photo 512x512" in e.value for e in at.error)
+    # MediaPipe's own mask as the "truth": it must come first, with a perfect score.
+    truth = (ROOT / "tests" / "data" / "selfie_reference" / "astronaut.png").read_bytes()
+    truth_uploader(at).set_value(("astronaut-matte.png", truth, "image/png")).run()
+    assert not at.exception and not at.error
+    table = next(d for d in at.dataframe if "SAD" in d.value.columns).value
+    assert list(table["Model"]) == ["MediaPipe Selfie", "Square Stand-in"]
+    assert list(table.index) == [1, 2]
+    assert table["SAD"].iloc[0] < 0.1 and table["IoU"].iloc[0] > 0.99
+    assert table["SAD"].iloc[1] > table["SAD"].iloc[0]
+    at = choose_view(at, "Difference")
+    against = next(s for s in at.selectbox if s.label == "Against")
+    assert against.options[0] == "Ground truth"

@@ -313,3 +313,27 @@ def test_before_after_fits_a_narrow_photo_and_keeps_its_divide(browser, server_u
         page.locator("iframe").first.scroll_into_view_if_needed()
         save_view(page, "before-after-phone.png")
     page.close()
+
+
+def test_a_ground_truth_matte_gives_a_scores_table(browser, server_url):
+    """A photo and its true matte (here MediaPipe's own recorded mask): the table of scores
+    appears under the results, with MediaPipe ranked first."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(server_url)
+    page.locator('input[type="file"]').first.set_input_files(str(DATA / "astronaut.png"))
+    run = page.get_by_role("button", name="Run Segmentation and Blurring")
+    page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
+    run.click()
+    loaded_image_box(page)
+    heading = page.get_by_role("heading", name="Against the ground truth")
+    heading.scroll_into_view_if_needed()
+    truth = DATA / "selfie_reference" / "astronaut.png"
+    page.locator('input[type="file"]').nth(1).set_input_files(str(truth))
+    table = page.locator('[data-testid="stDataFrame"]').filter(has_text="Boundary IoU")
+    table.wait_for(timeout=60_000)
+    table.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    assert "MediaPipe Selfie" in table.text_content()  # the grid is a canvas; this is its a11y copy
+    assert table.bounding_box()["height"] > 50
+    save_view(page, "ground-truth.png")
+    page.close()

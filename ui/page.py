@@ -33,6 +33,8 @@ from blur.zoom import (
     square_at,
     subject_top,
 )
+from evaluation import metrics
+from evaluation.dataset import MATTE_TYPES, read_matte
 from exports import Export, file_name, make_file, photo_folders, zip_file
 from models import ModelResult, ModelSpec, hub, pins
 from models.registry import SLOW_S
@@ -530,7 +532,7 @@ def image_width(photo: StoredPhoto) -> int:
     return max(120, round(IMAGE_HEIGHT * w / h))
 
 
-def view_settings(shown: list[Shown]) -> tuple[str, int, bool, Shown | None]:
+def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[str, int, bool, Shown | None]:
     """The toolbar above the grid: view, Blur Strength, and the view's own option."""
     view_column, strength_column, option_column = st.columns([4, 3, 2], vertical_alignment="bottom")
     with view_column:
@@ -552,7 +554,7 @@ def view_settings(shown: list[Shown]) -> tuple[str, int, bool, Shown | None]:
         if view == "Overlay":
             outline = st.toggle("Outline only", key="outline")
         elif view == "Difference":
-            found = [item for item in shown if item.has_alpha]
+            found = ([truth] if truth else []) + [item for item in shown if item.has_alpha]
             if found:
                 spec = st.selectbox(
                     "Against",
@@ -572,7 +574,7 @@ def show_results(
 ) -> None:  # fmt: skip
     """The grid: every model's image in one view, name and timing above; then the
     before/after and the agreement. A fragment: its widgets rerun only this."""
-    view, strength, outline, reference = view_settings(shown)
+    view, strength, outline, reference = view_settings(shown, truth_item(photo))
     look = finish.with_strength(strength)
     views = Views(session, photo, grid_side(len(shown)))
     slots = min(COLUMNS_PER_ROW, len(shown))
@@ -685,6 +687,116 @@ def show_divide(views: Views, found: list[Shown], look: Look) -> None:
     st.iframe(page, height="content")
 
 
+TRUTH = ModelSpec(key="truth", label="Ground truth", family="", mask_kind="alpha", licence="",
+                  url="")  # fmt: skip
+SCORE_MAX_SIDE = 2048  # results are scored against a true matte at most this big
+ERROR_COLUMNS = {"SAD": "sad", "MSE": "mse", "Grad": "grad", "Conn": "conn", "MAE": "mae"}
+SCORE_COLUMNS = {"IoU": "iou", "Boundary IoU": "boundary_iou"}
+
+
+def truth_key(photo: StoredPhoto) -> str:
+    return f"truth:{photo.id}"
+
+
+def take_truth(photo: StoredPhoto) -> None:
+    """The true matte uploaded for ``photo`` (its widget's value from the last
+    interaction; the widget is drawn below the results), read once per upload."""
+    upload = st.session_state.get(truth_key(photo))
+    if upload is None:
+        if photo.truth is not None:
+            photo.set_truth(None)
+        photo.truth_error = None
+        return
+    if photo.truth_upload == upload.file_id:
+        return
+    photo.truth_upload = upload.file_id
+    try:
+        alpha = read_matte(upload.getvalue(), photo.size, upload.name)
+    except ValueError as error:
+        photo.set_truth(None)
+        photo.truth_error = str(error)
+        return
+    photo.truth_error = None
+    photo.set_truth(np.clip(alpha * 255 + 0.5, 0, 255).astype(np.uint8))
+
+
+def truth_item(photo: StoredPhoto) -> Shown | None:
+    """The true matte as one more place in the grid's Difference view."""
+    if photo.truth is None:
+        return None
+    key = (photo.id, f"truth-{photo.truth_version}", "cpu")
+    return Shown(TRUTH, ModelResult(spec=TRUTH, device="cpu", matte=photo.truth), key)
+
+
+def truth_scores(session: Session, photo: StoredPhoto, shown: list[Shown]):
+    """(item, metrics.Score) of every result against the truth, at SCORE_MAX_SIDE at most."""
+    w, h = photo.size
+    scale = min(1.0, SCORE_MAX_SIDE / max(w, h))
+    shape = (max(1, round(h * scale)), max(1, round(w * scale)))
+
+    def truth() -> np.ndarray:
+        small = cv2.resize(photo.truth, shape[::-1], interpolation=cv2.INTER_AREA)
+        return small.astype(np.float32) / 255
+
+    scored = []
+    for item in shown:
+        if item.result is None or not item.result.ok:
+            continue
+        key = (*item.key, "score", photo.truth_version, shape)
+        score = session.view(
+            key, lambda item=item: metrics.score(item.result.alpha_at(shape), truth())
+        )
+        scored.append((item, score))
+    return scored, shape
+
+
+def show_truth_scores(session: Session, photo: StoredPhoto, shown: list[Shown]) -> None:
+    """The optional true-matte upload, and with it each model's scores, best first."""
+    import pandas as pd  # here, not at the top: a cold server shows its first page sooner
+
+    st.subheader("Against the ground truth")
+    st.file_uploader(
+        "Ground-truth matte (optional)", type=list(MATTE_TYPES), key=truth_key(photo),
+        help="This photo's true matte: a greyscale image, or a cut-out whose transparency is "
+        "the matte, the same size as the photo. Each model is then scored against it, and "
+        "the Difference view can compare with it.",
+    )  # fmt: skip
+    if photo.truth_error:
+        st.error(photo.truth_error)
+    if photo.truth is None:
+        return
+    scored, shape = truth_scores(session, photo, shown)
+    if not scored:
+        st.info("No result to score yet.")
+        return
+    rows = [
+        {"Model": item.spec.label}
+        | {
+            name: getattr(score, field)
+            for name, field in {**ERROR_COLUMNS, **SCORE_COLUMNS}.items()
+        }
+        | {"Soft SAD": score.soft["sad"]}
+        for item, score in scored
+    ]
+    table = pd.DataFrame(rows).sort_values("SAD").reset_index(drop=True)
+    table.index = pd.RangeIndex(1, len(table) + 1, name="Rank")
+    best = "font-weight: bold; background-color: rgba(33, 195, 84, 0.2)"
+    styled = (
+        table.style.format(precision=4)
+        .highlight_min(subset=[*ERROR_COLUMNS, "Soft SAD"], props=best)
+        .highlight_max(subset=list(SCORE_COLUMNS), props=best)
+    )
+    st.dataframe(styled, width="stretch")
+    w, h = photo.size
+    at = "full size" if shape == (h, w) else f"{shape[1]}x{shape[0]}"
+    st.caption(
+        f"Scored at {at}, ranked by SAD; the best of each column is highlighted. SAD, Grad and "
+        "Conn in thousands (lower is better), IoUs higher is better; Soft SAD counts only the "
+        "soft band of the truth (0 < alpha < 1, hair). The Difference view can compare each "
+        "model with the ground truth."
+    )
+
+
 def show_agreement(views: Views, shown: list[Shown]) -> None:
     """Pairwise mask IoU as a heatmap, and inference time per model as bars."""
     import altair as alt  # here, not at the top: a cold server shows its first page sooner
@@ -754,9 +866,11 @@ def show_photo(
         original = Views(session, photo, grid_side(1)).original()
         show_image(original, image_width(photo), caption=f"{w}x{h} · not run yet")
         return
+    take_truth(photo)  # before the grid: its Difference view can compare with the truth
     show_results(session, photo, shown, device, finish, everything)
     # Outside the fragment: no slider step redraws the charts.
     show_agreement(Views(session, photo, grid_side(len(shown))), shown)
+    show_truth_scores(session, photo, shown)
 
 
 def page() -> None:
