@@ -11,12 +11,13 @@ Photos and mattes are paired by file name. Writes per_image.jsonl, leaderboard.c
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from tqdm import tqdm
 
-from evaluation import run, synthetic
+from evaluation import cluster, run, synthetic
 from evaluation.dataset import pair_files
 from models import devices
 from models.registry import REGISTRY, get_spec
@@ -41,6 +42,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="of the synthetic set")
     parser.add_argument("--model-memory", type=int, metavar="MB",
                         help="memory budget for loaded models (default: half the RAM)")  # fmt: skip
+    parser.add_argument(
+        "--ray", metavar="ADDRESS", default=os.environ.get("RAY_ADDRESS"),
+        help="run on a Ray cluster: auto (the one this machine is in), local (start one "
+        "here), or a cluster address; default $RAY_ADDRESS, else in this process",
+    )  # fmt: skip
+    parser.add_argument("--workers", type=int, default=1,
+                        help="with --ray: actors per model (each takes a GPU on CUDA)")  # fmt: skip
     args = parser.parse_args(argv)
     if args.images is not None and args.mattes is None:
         parser.error("--images needs --mattes")
@@ -51,6 +59,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     except ValueError as error:
         parser.error(f"--device: {error}")
     return args
+
+
+def in_process(args, items, specs, progress) -> run.Results:
+    pool = ModelPool(ram_budget_mb=args.model_memory)
+
+    def run_model(spec, name, data):
+        result = pool.run(spec, PhotoFile(name, data), args.device)
+        return result, pool.peak_mb(spec.key, result.device)
+
+    try:
+        return run.evaluate(items, specs, run_model, args.out, progress=progress)
+    finally:
+        pool.shutdown()
+
+
+def on_ray(args, items, specs, progress) -> run.Results:
+    cluster.connect(args.ray, cpus=max(2, args.workers))
+    return cluster.evaluate_on_ray(items, specs, args.device, args.out, args.workers, progress)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,12 +96,6 @@ def main(argv: list[str] | None = None) -> int:
         print("No photo has a matte to compare with: nothing to evaluate.", file=sys.stderr)
         return 1
     specs = [get_spec(key) for key in args.models]
-    pool = ModelPool(ram_budget_mb=args.model_memory)
-
-    def run_model(spec, name, data):
-        result = pool.run(spec, PhotoFile(name, data), args.device)
-        return result, pool.peak_mb(spec.key, result.device)
-
     bar = tqdm(total=len(items) * len(specs), unit="run", file=sys.stderr)
 
     def progress(text: str, runs: int) -> None:
@@ -83,10 +103,15 @@ def main(argv: list[str] | None = None) -> int:
         bar.update(runs)
 
     try:
-        results = run.evaluate(items, specs, run_model, args.out, progress=progress)
+        if args.ray:
+            results = on_ray(args, items, specs, progress)
+        else:
+            results = in_process(args, items, specs, progress)
+    except cluster.RayMissing as error:
+        print(error, file=sys.stderr)
+        return 2
     finally:
         bar.close()
-        pool.shutdown()
     board = run.leaderboard(results.rows, specs)
     run.write_leaderboard(board, args.out, notice)
     report = run.write_report(results.rows, board, specs, items, args.out, notice)

@@ -14,7 +14,7 @@ import html
 import io
 import json
 import statistics
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from photo import PhotoError, decode_photo
 # Leaderboard columns: each averaged (mean and median) over the photos a model ran on.
 COLUMNS = ("sad", "mse", "grad", "conn", "mae", "iou", "boundary_iou", "soft_sad", "soft_grad")
 RunModel = Callable[[ModelSpec, str, bytes], tuple[ModelResult, float]]  # result, worker MB
+Progress = Callable[[str, int], None]
 EXAMPLES = 2  # best and worst photos shown per model in the report
 THUMB = 256
 
@@ -62,16 +63,20 @@ def matte_path(out: Path, model: str, image: str) -> Path:
     return out / "mattes" / model / f"{image}.png"
 
 
-Progress = Callable[[str, int], None]
+def load(item: Item) -> tuple[bytes, np.ndarray]:
+    """The photo's bytes and its true alpha (float32), checked against each other."""
+    data = item.image.read_bytes()
+    size = decode_photo(data, item.image.name).full_size
+    return data, read_matte(item.matte, size)
 
 
-def evaluate(items: list[Item], specs: list[ModelSpec], run_model: RunModel, out: Path,
-             progress: Progress = lambda text, runs: None) -> Results:  # fmt: skip
-    """Score every model on every item not already in ``out``; unreadable photos and mattes
-    become rows with an error, and the rest go on. ``progress(text, runs)`` hears of each
-    run done (or skipped)."""
-    out.mkdir(parents=True, exist_ok=True)
-    results = Results(out)
+Work = tuple[Item, bytes, np.ndarray, list[ModelSpec]]  # photo, its bytes, truth, models to run
+
+
+def pending(items: list[Item], specs: list[ModelSpec], results: Results,
+            progress: Progress) -> Iterator[Work]:  # fmt: skip
+    """(item, photo bytes, true alpha, models still to run on it) for every item with work
+    left; an unreadable photo or matte becomes error rows instead."""
     for item in items:
         todo = [spec for spec in specs if not results.done(item.name, spec.key)]
         if len(todo) < len(specs):
@@ -79,32 +84,51 @@ def evaluate(items: list[Item], specs: list[ModelSpec], run_model: RunModel, out
         if not todo:
             continue
         try:
-            data = item.image.read_bytes()
-            size = decode_photo(data, item.image.name).full_size
-            truth = read_matte(item.matte, size)
+            data, truth = load(item)
         except (OSError, ValueError, PhotoError) as error:
             for spec in todo:
                 results.add({"image": item.name, "model": spec.key, "error": str(error)})
             progress(f"{item.name}: {error}", len(todo))
             continue
+        yield item, data, truth, todo
+
+
+def score_photo(spec: ModelSpec, name: str, truth: np.ndarray, result: ModelResult,
+                worker_mb: float) -> tuple[dict, bytes | None]:  # fmt: skip
+    """One model's result on one photo as a row of scores, and its matte as PNG bytes (the
+    same wherever it ran: in this process or on a Ray worker)."""
+    row = {"image": name, "model": spec.key, "worker_mb": round(worker_mb)}
+    if not result.ok:
+        return {**row, "error": result.error}, None
+    matte = result.matte_at(truth.shape)
+    png = io.BytesIO()
+    Image.fromarray(matte).save(png, "PNG")
+    scores = metrics.score(matte.astype(np.float32) / 255, truth).flat()
+    return {**row, "inference_s": result.inference_s, **scores}, png.getvalue()
+
+
+def keep(results: Results, out: Path, row: dict, png: bytes | None) -> None:
+    """A scored row, on disk the moment it arrives (its matte first)."""
+    if png is not None:
+        path = matte_path(out, row["model"], row["image"])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(png)
+    results.add(row)
+
+
+def evaluate(items: list[Item], specs: list[ModelSpec], run_model: RunModel, out: Path,
+             progress: Progress = lambda text, runs: None) -> Results:  # fmt: skip
+    """Score every model on every item not already in ``out``, in this process; unreadable
+    photos and mattes become rows with an error, and the rest go on. ``progress(text,
+    runs)`` hears of each run done (or skipped)."""
+    out.mkdir(parents=True, exist_ok=True)
+    results = Results(out)
+    for item, data, truth, todo in pending(items, specs, results, progress):
         for spec in todo:
-            results.add(_scored(item, spec, data, truth, run_model, out))
+            result, worker_mb = run_model(spec, item.image.name, data)
+            keep(results, out, *score_photo(spec, item.name, truth, result, worker_mb))
             progress(f"{item.name} · {spec.label}", 1)
     return results
-
-
-def _scored(item: Item, spec: ModelSpec, data: bytes, truth: np.ndarray, run_model: RunModel,
-            out: Path) -> dict:  # fmt: skip
-    result, worker_mb = run_model(spec, item.image.name, data)
-    row = {"image": item.name, "model": spec.key, "worker_mb": round(worker_mb)}
-    if not result.ok:
-        return {**row, "error": result.error}
-    matte = result.matte_at(truth.shape)
-    path = matte_path(out, spec.key, item.name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(matte).save(path)
-    scores = metrics.score(matte.astype(np.float32) / 255, truth).flat()
-    return {**row, "inference_s": result.inference_s, **scores}
 
 
 def leaderboard(rows: list[dict], specs: list[ModelSpec]) -> list[dict]:

@@ -1,0 +1,116 @@
+"""The evaluation on a Ray cluster: the photos as a Ray Data dataset, streamed through one
+long-lived actor per model and GPU (or CPU worker), each row kept by the driver the moment
+it arrives. Each actor runs its model exactly as the app and the in-process evaluation do,
+through its own model pool (a worker process with the registry's timeouts and memory
+checks), and the scoring is the same function (evaluation.run.score_photo).
+
+Ray is optional (uv sync --extra cluster). Photos travel inside the dataset, so workers
+need no shared folder; each node needs this project installed and, for Hub models, either
+internet or the models in its Hugging Face cache (HF_HUB_CACHE on shared storage works).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+
+from evaluation.dataset import Item
+from evaluation.run import Progress, Results, keep, pending, score_photo
+from models.registry import ModelSpec
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+class RayMissing(RuntimeError):
+    pass
+
+
+def connect(address: str, cpus: int | None = None) -> None:
+    """Join the cluster at ``address`` ("auto": the one this machine belongs to; "local":
+    start one here with ``cpus`` CPUs), unless this process already has."""
+    try:
+        import ray
+    except ImportError:
+        raise RayMissing(
+            "--ray needs Ray, which is not installed: run `uv sync --extra cluster` (or "
+            "`pip install 'ray[data]'`) in the project folder."
+        ) from None
+    if ray.is_initialized():
+        return
+    from service.pool import NO_TELEMETRY, SAFE_LOADING
+
+    env = {**NO_TELEMETRY, **SAFE_LOADING}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
+    runtime_env = {"env_vars": env}
+    if address == "local":
+        ray.init(num_cpus=cpus, include_dashboard=False, runtime_env=runtime_env,
+                 log_to_driver=False)  # fmt: skip
+    else:
+        ray.init(address=address, runtime_env=runtime_env, log_to_driver=False)
+
+
+class ModelActor:
+    """One model on one device, for the life of the evaluation: scores the photos Ray Data
+    hands it, one at a time."""
+
+    def __init__(self, spec: ModelSpec, device: str) -> None:
+        from service import ModelPool
+
+        self.spec, self.device = spec, device  # the spec itself: no registry lookup there
+        self.pool = ModelPool()
+
+    def __call__(self, batch: dict) -> dict:
+        from service import PhotoFile
+
+        rows, pngs = [], []
+        for name, file, data, truth in zip(batch["name"], batch["file"], batch["data"],
+                                           batch["truth"], strict=True):  # fmt: skip
+            result = self.pool.run(self.spec, PhotoFile(str(file), bytes(data)), self.device)
+            worker_mb = self.pool.peak_mb(self.spec.key, result.device)
+            alpha = np.asarray(truth, np.float32) / 255
+            row, png = score_photo(self.spec, str(name), alpha, result, worker_mb)
+            rows.append(json.dumps(row))
+            pngs.append(png or b"")
+        return {"row": rows, "png": pngs}
+
+    def __del__(self) -> None:
+        pool = getattr(self, "pool", None)
+        if pool is not None:
+            pool.shutdown()
+
+
+def evaluate_on_ray(items: list[Item], specs: list[ModelSpec], device: str, out: Path,
+                    workers: int = 1,
+                    progress: Progress = lambda text, runs: None) -> Results:  # fmt: skip
+    """evaluation.run.evaluate on the cluster ``connect`` joined: ``workers`` actors per
+    model (each holding one GPU on CUDA), rows kept as they arrive."""
+    import ray
+
+    out.mkdir(parents=True, exist_ok=True)
+    results = Results(out)
+    jobs: dict[str, list[dict]] = {spec.key: [] for spec in specs}
+    for item, data, truth, todo in pending(items, specs, results, progress):
+        matte = np.clip(truth * 255 + 0.5, 0, 255).astype(np.uint8)
+        for spec in todo:
+            jobs[spec.key].append(
+                {"name": item.name, "file": item.image.name, "data": data, "truth": matte}
+            )
+    for spec in specs:
+        if not jobs[spec.key]:
+            continue
+        scored = ray.data.from_items(jobs[spec.key]).map_batches(
+            ModelActor,
+            fn_constructor_kwargs={"spec": spec, "device": device},
+            batch_size=1,
+            concurrency=workers,
+            num_gpus=1 if device == "cuda" else 0,
+            num_cpus=1,
+        )
+        for row in scored.iter_rows():
+            record = json.loads(row["row"])
+            keep(results, out, record, row["png"] or None)
+            progress(f"{record['image']} · {spec.label} (Ray)", 1)
+    return results

@@ -1,0 +1,74 @@
+"""The evaluation on a local Ray instance (CPU): the same rows as in this process."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+import cli
+from evaluation import cluster
+
+IGNORED = ("inference_s", "worker_mb")  # timings and memory differ from run to run
+
+
+@pytest.fixture(scope="module")
+def local_ray(tmp_path_factory):
+    """Ray started here with two CPUs and no dashboard; stand-in flags set before its
+    workers start, so they see them."""
+    ray = pytest.importorskip("ray")
+    flags = tmp_path_factory.mktemp("standin-flags")
+    old = os.environ.get("STANDIN_FLAGS")
+    os.environ["STANDIN_FLAGS"] = str(flags)
+    cluster.connect("local", cpus=2)
+    yield ray
+    ray.shutdown()
+    if old is None:
+        os.environ.pop("STANDIN_FLAGS", None)
+    else:
+        os.environ["STANDIN_FLAGS"] = old
+
+
+def rows(folder) -> dict:
+    lines = (folder / "per_image.jsonl").read_text().splitlines()
+    found = [json.loads(line) for line in lines]
+    return {(r["image"], r["model"]): {k: v for k, v in r.items() if k not in IGNORED}
+            for r in found}  # fmt: skip
+
+
+def test_ray_gives_the_same_per_image_metrics(local_ray, tmp_path, add_standin_model):
+    add_standin_model("square", "Square")  # a stand-in: the actors get the spec itself
+    common = ["eval", "--synthetic", "3", "--model", "mediapipe_selfie", "--model", "square"]
+    assert cli.main([*common, "--out", str(tmp_path / "here")]) == 0
+    assert cli.main([*common, "--out", str(tmp_path / "ray"), "--ray", "auto"]) == 0
+    here, on_ray = rows(tmp_path / "here"), rows(tmp_path / "ray")
+    assert len(here) == 6 and here == on_ray
+    assert (tmp_path / "ray" / "mattes" / "square" / "synthetic-002.png").is_file()
+    assert "| MediaPipe Selfie | 3 | 0 |" in (tmp_path / "ray" / "leaderboard.md").read_text()
+
+
+def test_ray_resumes_too(local_ray, tmp_path):
+    args = ["eval", "--synthetic", "2", "--model", "mediapipe_selfie", "--out", str(tmp_path),
+            "--ray", "auto"]  # fmt: skip
+    assert cli.main(args) == 0
+    before = (tmp_path / "per_image.jsonl").read_text()
+    assert cli.main(args) == 0
+    assert (tmp_path / "per_image.jsonl").read_text() == before
+
+
+def test_without_ray_installed_the_flag_says_how_to_get_it(monkeypatch, tmp_path, capsys):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_ray(name, *args, **kwargs):
+        if name == "ray":
+            raise ImportError("No module named 'ray'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_ray)
+    args = ["eval", "--synthetic", "1", "--model", "mediapipe_selfie", "--out", str(tmp_path),
+            "--ray", "auto"]  # fmt: skip
+    assert cli.main(args) == 2
+    assert "uv sync --extra cluster" in capsys.readouterr().err
