@@ -224,6 +224,10 @@ def main() -> None:
         from bench.load import main as load
 
         sys.exit(load(sys.argv[2:]))
+    if sys.argv[1:2] == ["eval"]:  # `python -m bench eval`: evaluation throughput, Ray
+        from bench.eval import main as evaluate
+
+        sys.exit(evaluate(sys.argv[2:]))
     if sys.argv[1:2] == ["ui"]:  # `python -m bench ui`: cold start and slider in a browser
         from bench.ui import main as ui
 

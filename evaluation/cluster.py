@@ -12,6 +12,7 @@ internet or the models in its Hugging Face cache (HF_HUB_CACHE on shared storage
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 
@@ -89,6 +90,9 @@ def evaluate_on_ray(items: list[Item], specs: list[ModelSpec], device: str, out:
     model (each holding one GPU on CUDA), rows kept as they arrive."""
     import ray
 
+    quiet = ray.data.DataContext.get_current()
+    quiet.enable_progress_bars = False  # the command's own bar counts the photos
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
     out.mkdir(parents=True, exist_ok=True)
     results = Results(out)
     jobs: dict[str, list[dict]] = {spec.key: [] for spec in specs}
@@ -105,7 +109,7 @@ def evaluate_on_ray(items: list[Item], specs: list[ModelSpec], device: str, out:
             ModelActor,
             fn_constructor_kwargs={"spec": spec, "device": device},
             batch_size=1,
-            concurrency=workers,
+            compute=ray.data.ActorPoolStrategy(size=workers),
             num_gpus=1 if device == "cuda" else 0,
             num_cpus=1,
         )
