@@ -66,8 +66,8 @@ def test_progress_names_the_stage(pool, portrait, add_standin_model):
         for job in session.pending():
             if job.state is not None:
                 seen.add(job.state.stage)
-        time.sleep(0.01)
-    assert {"starting", "loading", "running"} <= seen
+        time.sleep(0.002)
+    assert {"starting", "loading", "running"} <= seen, seen
     assert session.progress() == 1.0
 
 
