@@ -44,8 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="memory budget for loaded models (default: half the RAM)")  # fmt: skip
     parser.add_argument(
         "--ray", metavar="ADDRESS", default=os.environ.get("RAY_ADDRESS"),
-        help="run on a Ray cluster: auto (the one this machine is in), local (start one "
-        "here), or a cluster address; default $RAY_ADDRESS, else in this process",
+        help="run on a Ray cluster: auto (the one this machine is in, else one started "
+        "here), local (start one here), or a cluster's address; default $RAY_ADDRESS, else "
+        "in this process",
     )  # fmt: skip
     parser.add_argument("--workers", type=int, default=1,
                         help="with --ray: actors per model (each takes a GPU on CUDA)")  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +31,9 @@ class RayMissing(RuntimeError):
 
 
 def connect(address: str, cpus: int | None = None) -> None:
-    """Join the cluster at ``address`` ("auto": the one this machine belongs to; "local":
-    start one here with ``cpus`` CPUs), unless this process already has."""
+    """Join the cluster at ``address`` ("auto": the one this machine belongs to, or if it
+    belongs to none, one started here; "local": one started here with ``cpus`` CPUs),
+    unless this process already has."""
     try:
         import ray
     except ImportError:
@@ -46,6 +48,14 @@ def connect(address: str, cpus: int | None = None) -> None:
     env = {**NO_TELEMETRY, **SAFE_LOADING}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
     runtime_env = {"env_vars": env}
+    if address == "auto":
+        try:
+            ray.init(address="auto", runtime_env=runtime_env, log_to_driver=False)
+            return
+        except ConnectionError:
+            print("No Ray cluster is running on this machine: starting one here.",
+                  file=sys.stderr)  # fmt: skip
+            address = "local"
     if address == "local":
         ray.init(num_cpus=cpus, include_dashboard=False, runtime_env=runtime_env,
                  log_to_driver=False)  # fmt: skip

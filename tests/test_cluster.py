@@ -72,3 +72,22 @@ def test_without_ray_installed_the_flag_says_how_to_get_it(monkeypatch, tmp_path
             "--ray", "auto"]  # fmt: skip
     assert cli.main(args) == 2
     assert "uv sync --extra cluster" in capsys.readouterr().err
+
+
+def test_auto_starts_a_local_ray_where_no_cluster_runs(monkeypatch, capsys):
+    """ray.init at its boundary: "auto" with no cluster to join falls back to one here."""
+    import sys
+    from types import SimpleNamespace
+
+    calls = []
+
+    def init(address=None, **kwargs):
+        calls.append(address)
+        if address == "auto":
+            raise ConnectionError("Could not find any running Ray instance.")
+
+    fake = SimpleNamespace(is_initialized=lambda: False, init=init)
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    cluster.connect("auto", cpus=2)
+    assert calls == ["auto", None]  # then a local instance (no address)
+    assert "starting one here" in capsys.readouterr().err
