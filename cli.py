@@ -71,11 +71,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if not args.list_models:
         if not args.photos or not args.models or args.out is None:
             parser.error("give PHOTO..., at least one --model KEY and --out DIR")
-        try:
-            args.device = devices.resolve_device(args.device)
-        except ValueError as error:
-            parser.error(f"--device: {error}")
+        args.device = device_argument(parser, args.device)
     return args
+
+
+def device_argument(parser: argparse.ArgumentParser, choice: str) -> str:
+    """The torch device ``--device`` names, or the parser's error saying why not."""
+    try:
+        return devices.resolve_device(choice)
+    except ValueError as error:
+        parser.error(f"--device: {error}")
 
 
 def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from cli import device_argument
 from evaluation import cluster, run, synthetic
 from evaluation.dataset import pair_files
 from models import devices
@@ -55,10 +56,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--images needs --mattes")
     if args.synthetic is not None and args.synthetic < 1:
         parser.error("--synthetic needs a positive count")
-    try:
-        args.device = devices.resolve_device(args.device)
-    except ValueError as error:
-        parser.error(f"--device: {error}")
+    args.device = device_argument(parser, args.device)
     return args
 
 
