@@ -274,6 +274,11 @@ class ModelPool:
                 worker.leases -= 1
                 worker.last_used = time.monotonic()
 
+    def jobs_under_way(self) -> int:
+        """Jobs of every session waiting for or running on a model now."""
+        with self._lock:
+            return sum(worker.leases for worker in self._workers.values())
+
     def peak_mb(self, key: str, device: str) -> float:
         """The highest resident memory measured of the worker of ``key`` on ``device``."""
         with self._lock:

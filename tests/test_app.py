@@ -417,3 +417,10 @@ def test_a_ground_truth_matte_scores_and_ranks_the_models(add_standin_model, ast
     at = choose_view(at, "Difference")
     against = next(s for s in at.selectbox if s.label == "Against")
     assert against.options[0] == "Ground truth"
+
+
+def test_the_progress_poll_slows_down_when_many_jobs_are_under_way():
+    from ui.page import BUSY_JOBS, BUSY_POLL_SECONDS, POLL_SECONDS, poll_seconds
+
+    assert poll_seconds(0) == poll_seconds(BUSY_JOBS) == POLL_SECONDS
+    assert poll_seconds(BUSY_JOBS + 1) == BUSY_POLL_SECONDS > POLL_SECONDS

@@ -281,3 +281,18 @@ def test_the_timeout_follows_the_cost_class(pool, photo, add_standin_model, monk
     assert spec.timeout("cpu") == 0.5 and spec.timeout_s is None
     result = pool.run(spec, photo, "cpu")  # 1 s per photo
     assert not result.ok and "took longer than 0.5 s" in result.error
+
+
+def test_jobs_under_way_counts_every_sessions_waiting_and_running_jobs(
+    pool, photo, add_standin_model
+):
+    spec = add_standin_model("slow", "Slow")  # 1 s per photo
+    seen = []
+    runs = [lambda: pool.run(spec, photo, "cpu") for _ in range(4)]
+    watcher = threading.Thread(
+        target=lambda: [seen.append(pool.jobs_under_way()) or time.sleep(0.05) for _ in range(40)]
+    )
+    watcher.start()
+    assert all(r.ok for r in in_threads(*runs))
+    watcher.join()
+    assert max(seen) == 4 and pool.jobs_under_way() == 0

@@ -56,6 +56,9 @@ ZOOM_TILE = 320  # pixels of each zoomed tile, shown 1:1
 ZOOM_MARGIN = 48  # full-resolution pixels around the zoomed square: context for its edges
 IMAGE_HEIGHT = 520  # CSS pixels: a photo's grid row stays within a 1440x900 window
 POLL_SECONDS = 0.5
+# Each poll reruns a fragment, which costs the server and the browser; when many jobs of
+# many users are under way, every page polls half as often (measured with bench load).
+BUSY_POLL_SECONDS, BUSY_JOBS = 1.0, 3
 VIEWS = ("Blur", "Overlay", "Matte", "Cut-out", "Difference")
 LENS_LABELS = {"gaussian": "Gaussian", "disc": "Lens (bokeh)"}
 DOWNLOAD_LABELS = {
@@ -251,8 +254,18 @@ def job_text(job: Job) -> str:
     return f"{label}: running ({seconds:.1f} s)"
 
 
-@st.fragment(run_every=POLL_SECONDS)
+def poll_seconds(jobs_under_way: int) -> float:
+    return BUSY_POLL_SECONDS if jobs_under_way > BUSY_JOBS else POLL_SECONDS
+
+
 def show_progress(session: Session, finished: int) -> None:
+    """The progress poll, as a fragment rerun every POLL_SECONDS, or less often when the
+    models are busy with many users' jobs (the interval is set when the page reruns)."""
+    every = poll_seconds(session.pool.jobs_under_way())
+    st.fragment(poll_progress, run_every=every)(session, finished)
+
+
+def poll_progress(session: Session, finished: int) -> None:
     """Polls the runs: the real state of the next job; the page reruns when a result
     arrives or nothing is left to run, so the script itself never waits."""
     pending = session.pending()
