@@ -282,6 +282,7 @@ def test_before_after_and_agreement_views(add_standin_model, astronaut_path):
     assert len(at.get("iframe")) == 1
     compare = next(s for s in at.selectbox if s.label == "Compare the original with")
     assert compare.options == ["MediaPipe Selfie", "Square Stand-in"]
+    assert at.get("vega_lite_chart")  # the agreement heatmap and the speed bars
     table = at.dataframe[0].value
     assert list(table.index) == ["MediaPipe Selfie", "Square Stand-in"]
     assert table.iloc[0, 0] == table.iloc[1, 1] == 1.0
@@ -424,3 +425,10 @@ def test_the_progress_poll_slows_down_when_many_jobs_are_under_way():
 
     assert poll_seconds(0) == poll_seconds(BUSY_JOBS) == POLL_SECONDS
     assert poll_seconds(BUSY_JOBS + 1) == BUSY_POLL_SECONDS > POLL_SECONDS
+
+
+def test_agreement_and_speed_need_two_results(app, astronaut_path):
+    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
+    assert model_headers(at) == ["MediaPipe Selfie"]
+    assert "Agreement and speed" not in [h.value for h in at.subheader]
+    assert not at.get("vega_lite_chart")  # no one-bar chart for the browser to draw

@@ -199,9 +199,8 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     assert len(loaded) == 2 and min(loaded) > 0
     frame.locator("input[type=range]").fill("25")
     save_view(page, "before-after.png")
-    page.get_by_role("heading", name="Agreement and speed").scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    save_view(page, "agreement.png")
+    # One result: its time is in its card, and there is nothing to compare it with.
+    assert page.get_by_role("heading", name="Agreement and speed").count() == 0
 
     # The ZIP downloads with every file of the run.
     with page.expect_download(timeout=120_000) as download:

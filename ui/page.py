@@ -811,13 +811,14 @@ def show_truth_scores(session: Session, photo: StoredPhoto, shown: list[Shown]) 
 
 
 def show_agreement(views: Views, shown: list[Shown]) -> None:
-    """Pairwise mask IoU as a heatmap, and inference time per model as bars."""
+    """Pairwise mask IoU as a heatmap, and inference time per model as bars: drawn only
+    with two results or more (one result's time is in its card; nothing to compare)."""
     import altair as alt  # here, not at the top: a cold server shows its first page sooner
     import pandas as pd
 
     with_alpha = [item for item in shown if item.has_alpha]
     timed = [item for item in shown if item.result is not None and item.result.ok]
-    if not timed:
+    if len(timed) < 2:
         return
     st.subheader("Agreement and speed")
     left, right = st.columns(2)
