@@ -214,6 +214,32 @@ REGISTRY: tuple[ModelSpec, ...] = (
         half_on_cuda=False,
         **LARGE_INPUT,
     ),
+    # The general BiRefNet models (DIS, HRSOD, COD and more): every kind of subject.
+    _birefnet("birefnet_general", "BiRefNet", "ZhengPeng7/BiRefNet"),
+    _birefnet(
+        "birefnet_general_hr",
+        "BiRefNet HR",
+        "ZhengPeng7/BiRefNet_HR",
+        input_size=(2048, 2048),
+        **LARGE_INPUT,
+    ),
+    # Swin-T backbone: about a fifth of the weights and much faster.
+    _birefnet(
+        "birefnet_lite",
+        "BiRefNet lite",
+        "ZhengPeng7/BiRefNet_lite",
+        download_mb=180,
+        memory_mb=1500,
+    ),  # fmt: skip
+    _birefnet(
+        "birefnet_lite_2k",
+        "BiRefNet lite 2K",
+        "ZhengPeng7/BiRefNet_lite-2K",
+        input_size=(2560, 1440),  # (w, h): trained on 2K landscape images
+        download_mb=180,
+        memory_mb=6000,
+        cost=HEAVY,
+    ),
     _birefnet(
         "rmbg2",
         "RMBG 2.0",

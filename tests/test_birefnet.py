@@ -23,7 +23,7 @@ def birefnet_hub(offline_hub):
         runtime.unload(key)
 
 
-def test_six_entries_share_one_adapter():
+def test_ten_entries_share_one_adapter():
     assert sorted(BIREFNET_KEYS) == sorted(
         [
             "birefnet_portrait",
@@ -31,6 +31,10 @@ def test_six_entries_share_one_adapter():
             "birefnet_hr_matting",
             "birefnet_dynamic",
             "birefnet_dynamic_matting",
+            "birefnet_general",
+            "birefnet_general_hr",
+            "birefnet_lite",
+            "birefnet_lite_2k",
             "rmbg2",
         ]
     )
@@ -56,6 +60,10 @@ def test_transformers_from_pretrained_cannot_load_such_remote_code(birefnet_hub)
         ("birefnet_dynamic", (1001, 667), (1024, 704)),
         ("birefnet_dynamic_matting", (640, 480), (640, 512)),
         ("birefnet_dynamic", (4000, 3000), (2048, 1536)),
+        ("birefnet_general", (640, 480), (1024, 1024)),
+        ("birefnet_general_hr", (640, 480), (2048, 2048)),
+        ("birefnet_lite", (333, 517), (1024, 1024)),
+        ("birefnet_lite_2k", (1001, 667), (2560, 1440)),  # (w, h): landscape
     ],
 )
 def test_loads_through_the_hub_cache_and_follows_the_input_policy(

@@ -146,7 +146,8 @@ def test_every_entry_has_a_cost_class_that_sets_its_timeouts():
     by_key = {spec.key: spec for spec in registry.REGISTRY}
     assert by_key["mediapipe_selfie"].cost is LIGHT
     heavy = {key for key, spec in by_key.items() if spec.cost is HEAVY}
-    assert heavy == {"sam3", "birefnet_hr_matting", "birefnet_dynamic", "birefnet_dynamic_matting"}
+    assert heavy == {"sam3", "birefnet_hr_matting", "birefnet_dynamic", "birefnet_dynamic_matting",
+                     "birefnet_general_hr", "birefnet_lite_2k"}  # fmt: skip
     for spec in registry.REGISTRY:
         assert spec.timeout_s is None  # every limit comes from the class
         assert spec.timeout("cuda") >= MIN_TIMEOUT_S
