@@ -148,7 +148,11 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 1", timeout=120_000)
     page.get_by_text("RMBG 2.0 is not downloaded yet").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
-    first_blur = page.evaluate(LOADED_RESULT_IMAGES)[0]
+    # The failed model's rerun may be redrawing the grid: wait for its image to load again.
+    first_blur = page.wait_for_function(
+        f"() => {{ const s = ({LOADED_RESULT_IMAGES})(); return s.length >= 1 && s[0]; }}",
+        timeout=60_000,
+    ).json_value()
     assert fully_visible(page)  # results first, no scrolling
 
     # A rerun briefly keeps the old toolbar beside the new one; wait until it is gone.
