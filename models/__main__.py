@@ -83,7 +83,8 @@ def update(key: str) -> int:
         why = "its registry entry pins the revision" if spec.revision else "it runs no Hub code"
         print(f"{spec.label} has no pin to move: {why}.", file=sys.stderr)
         return 2
-    if not hub.hub_reachable():
+    online = hub.hub_reachable()
+    if not online:
         print("The Hub is not reachable: pinning the newest commit in the local cache.")
     old = pins.forget(spec)
     try:
@@ -91,7 +92,7 @@ def update(key: str) -> int:
             snapshot_download(
                 spec.repo,
                 allow_patterns=list(spec.files),
-                local_files_only=not hub.hub_reachable(),
+                local_files_only=not online,
                 tqdm_class=hub.progress_class(spec.label),
             )
         )

@@ -29,6 +29,7 @@ from huggingface_hub import (
 from tqdm.auto import tqdm
 
 from models import pins
+from models.cache_files import read_json, write_json
 from models.errors import ModelUnavailable, incomplete_message, offline_message
 from models.registry import ModelSpec
 
@@ -168,10 +169,7 @@ def _revision_name(spec: ModelSpec) -> str:
 def known_download_mb(spec: ModelSpec) -> int | None:
     """The download ``spec`` needs, in MB, as the Hub's file listing gave it the last time
     it was reachable (for the revision it loads now); None if never measured."""
-    try:
-        entry = json.loads(sizes_file().read_text()).get(spec.key)
-    except (OSError, ValueError, AttributeError):
-        return None
+    entry = read_json(sizes_file()).get(spec.key)
     if isinstance(entry, dict) and entry.get("revision") == _revision_name(spec):
         return entry.get("mb")
     return None
@@ -199,16 +197,9 @@ def measure_download_mb(spec: ModelSpec) -> int:
         getattr(item, "size", 0) or 0 for item in listing if _needed(spec, item.path, named)
     )
     mb = max(1, round(total / 1e6))
-    path = sizes_file()
-    try:
-        sizes = json.loads(path.read_text())
-    except (OSError, ValueError):
-        sizes = {}
+    sizes = read_json(sizes_file())
     sizes[spec.key] = {"revision": _revision_name(spec), "mb": mb}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(f".{os.getpid()}.tmp")
-    temporary.write_text(json.dumps(sizes, indent=2))
-    os.replace(temporary, path)
+    write_json(sizes_file(), sizes)
     return mb
 
 

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from models.cache_files import read_json, write_json
 from models.errors import ModelUnavailable, shown_path
 from models.registry import ModelSpec
 
@@ -59,33 +58,16 @@ def needs_pin(spec: ModelSpec) -> bool:
     return bool(spec.repo) and spec.revision is None and bool(pinned_files(spec))
 
 
-_read: tuple[tuple, dict[str, Pin]] | None = None  # the last read, by file version
-
-
 def read_pins() -> dict[str, Pin]:
-    """Every pin, by repo (read again only when the file changes: every rerun asks)."""
-    global _read
-    path = pins_file()
+    """Every pin, by repo."""
     try:
-        stat = path.stat()  # every write replaces the file: a new inode
-        version = (path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        if _read is not None and _read[0] == version:
-            return dict(_read[1])
-        entries = json.loads(path.read_text())
-        pins = {repo: Pin(**entry) for repo, entry in entries.items()}
-    except (OSError, ValueError, TypeError):
+        return {repo: Pin(**entry) for repo, entry in read_json(pins_file()).items()}
+    except TypeError:  # an entry of another shape: as if unpinned
         return {}
-    _read = (version, pins)
-    return dict(pins)
 
 
 def _write(pins: dict[str, Pin]) -> None:
-    path = pins_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".pins-", suffix=".json")
-    with os.fdopen(fd, "w") as out:
-        json.dump({repo: asdict(pin) for repo, pin in sorted(pins.items())}, out, indent=2)
-    os.replace(temporary, path)  # readers never see half a file
+    write_json(pins_file(), {repo: asdict(pin) for repo, pin in pins.items()})
 
 
 @contextlib.contextmanager
