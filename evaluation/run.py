@@ -1,7 +1,8 @@
 """Every model on every labelled photo, scored against the truth, written as it goes.
 
 Per image and model, one JSON line in ``per_image.jsonl`` (appended the moment it is
-scored, so a rerun skips what is done) and the predicted matte under ``mattes/<model>/``.
+scored; a rerun skips what is done and tries failures again) and the predicted matte under
+``mattes/<model>/``.
 From those: ``leaderboard.csv`` / ``.md`` (mean and median of each metric per model, mean
 inference time, the model worker's peak memory) and ``report.html`` with each model's best
 and worst photos, blurred with the app's own compositing and export code.
@@ -44,17 +45,26 @@ class Results:
 
     def __post_init__(self) -> None:
         self.path = self.out / "per_image.jsonl"
-        self.rows: list[dict] = []
+        self._latest: dict[tuple[str, str], dict] = {}  # a later line replaces an earlier one
         if self.path.exists():
             for line in self.path.read_text().splitlines():
                 if line.strip():
-                    self.rows.append(json.loads(line))
+                    self._remember(json.loads(line))
+
+    def _remember(self, row: dict) -> None:
+        self._latest[(row["image"], row["model"])] = row
+
+    @property
+    def rows(self) -> list[dict]:
+        return list(self._latest.values())
 
     def done(self, image: str, model: str) -> bool:
-        return any(r["image"] == image and r["model"] == model for r in self.rows)
+        """Scored already; a failure is tried again."""
+        row = self._latest.get((image, model))
+        return row is not None and "error" not in row
 
     def add(self, row: dict) -> None:
-        self.rows.append(row)
+        self._remember(row)
         with self.path.open("a") as out:
             out.write(json.dumps(row) + "\n")
 

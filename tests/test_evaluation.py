@@ -148,3 +148,17 @@ def test_eval_refuses_bad_arguments(args):
     with pytest.raises(SystemExit) as exit_:
         cli.main(args)
     assert exit_.value.code == 2
+
+
+def test_a_failure_is_tried_again_and_counted_once(tmp_path):
+    images, mattes = tmp_path / "images", tmp_path / "mattes"
+    (name, image, alpha), *_ = synthetic.samples(1)
+    save(image, images / f"{name}.png")
+    save(np.zeros((10, 10), np.uint8), mattes / f"{name}.png")  # wrong, then fixed
+    args = ["eval", "--images", str(images), "--mattes", str(mattes), "--model",
+            "mediapipe_selfie", "--out", str(tmp_path / "o")]  # fmt: skip
+    assert cli.main(args) == 1
+    save((alpha * 255).astype(np.uint8), mattes / f"{name}.png")
+    assert cli.main(args) == 0
+    board = (tmp_path / "o" / "leaderboard.md").read_text()
+    assert "| MediaPipe Selfie | 1 | 0 |" in board  # one photo scored, no failure left
