@@ -53,11 +53,30 @@ def shown_path(path: str) -> str:
 
 def offline_message(spec: ModelSpec, cache: str) -> str:
     cache = shown_path(cache)
+    if spec.weights_url:
+        host = spec.weights_url.split("/")[2]
+        where = f"{host} cannot be reached (offline). Its weights come from {spec.weights_url}"
+    else:
+        where = f"the Hugging Face Hub cannot be reached (offline). Its files come from {spec.repo}"
     return (
-        f"{spec.label} is not downloaded yet and the Hugging Face Hub cannot be reached "
-        f"(offline). Its files come from {spec.repo} and are cached in {cache}. With internet, "
-        f"run `uv run python -m models --check {spec.key}` once (about {spec.download_mb} MB), "
-        "then it works offline."
+        f"{spec.label} is not downloaded yet and {where} and are cached in {cache}. With "
+        f"internet, run `uv run python -m models --check {spec.key}` once (about "
+        f"{spec.download_mb} MB), then it works offline."
+    )
+
+
+def checksum_message(spec: ModelSpec, digest: str) -> str:
+    return (
+        f"{spec.label}: the file downloaded from {spec.weights_url} has MD5 {digest}, not the "
+        f"{spec.weights_md5} this entry was made with, so it was not kept. The file at that "
+        f"address changed or the download was damaged; report it at {spec.url} if it persists."
+    )
+
+
+def download_failed_message(spec: ModelSpec, error: BaseException) -> str:
+    return (
+        f"{spec.label}: downloading {spec.weights_url} failed ({error}); nothing partial was "
+        f"kept. Check the connection and run `uv run python -m models --check {spec.key}`."
     )
 
 
@@ -111,7 +130,7 @@ def describe_failure(spec: ModelSpec, error: BaseException) -> str:
             return gated_message(spec)
         if isinstance(cause, hub_errors.IncompleteSnapshotError):
             return incomplete_message(spec, "files", cause.snapshot_path or "the cache")
-        if _is_offline(cause) and spec.repo:
+        if _is_offline(cause) and (spec.repo or spec.weights_url):
             return offline_message(spec, str(cache_dir()))
         if is_out_of_memory(cause):
             return out_of_memory_message(spec)

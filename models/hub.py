@@ -1,13 +1,16 @@
-"""Hugging Face Hub files: the local cache first, the network only for what is missing.
+"""Model files: the local cache first, the network only for what is missing.
 
-A model whose files are all cached never touches the network (huggingface_hub would
-otherwise ask the Hub for updates and, offline, retry for ~23 s). Whether the Hub can be
-reached is probed once, quickly, and remembered for a while, so a missing model says
-"offline" in well under a second instead of retrying.
+Most files come from the Hugging Face Hub; a few weights are published elsewhere (a GitHub
+release) and are fetched here too, into their own cache folder (``weights_dir``). A model
+whose files are all cached never touches the network (huggingface_hub would otherwise ask
+the Hub for updates and, offline, retry for ~23 s). Whether a host can be reached is probed
+once, quickly, and remembered for a while, so a missing model says "offline" in well under a
+second instead of retrying. ``HF_HUB_OFFLINE=1`` keeps every download off, not only the Hub's.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -15,8 +18,9 @@ import os
 import socket
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import urlparse
 
 from huggingface_hub import (
@@ -30,7 +34,13 @@ from tqdm.auto import tqdm
 
 from models import pins
 from models.cache_files import read_json, write_json
-from models.errors import ModelUnavailable, incomplete_message, offline_message
+from models.errors import (
+    ModelUnavailable,
+    checksum_message,
+    download_failed_message,
+    incomplete_message,
+    offline_message,
+)
 from models.registry import ModelSpec
 
 log = logging.getLogger("portrait_blur.hub")
@@ -44,7 +54,10 @@ PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
 ProgressListener = Callable[[str, int, int], None]  # (model label, bytes done, bytes in all)
 _listener: ProgressListener | None = None
 _probe_lock = threading.Lock()
-_last_probe: tuple[bool, float] | None = None
+_last_probe: dict[str, tuple[bool, float]] = {}  # host -> (reachable, when)
+WEIGHTS_ENV = "PORTRAIT_BLUR_WEIGHTS"
+READ_TIMEOUT_S = 60.0  # a download that receives nothing for this long fails
+CHUNK = 1 << 20
 
 
 def set_progress_listener(listener: ProgressListener | None) -> None:
@@ -65,52 +78,74 @@ def _can_connect(host: str, port: int) -> bool:
         return False
 
 
-def _probe() -> bool:
+def _probe(url: str) -> bool:
     if any(os.environ.get(name) for name in PROXY_VARIABLES):
         return True  # only the proxy knows; a failed download still gets its own message
-    url = urlparse(constants.ENDPOINT)
-    port = url.port or (443 if url.scheme == "https" else 80)
+    parsed = urlparse(url)
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
     answer: list[bool] = []
     # A thread bounds name resolution too, which socket timeouts do not cover.
     probe = threading.Thread(
-        target=lambda: answer.append(_can_connect(url.hostname or "", port)), daemon=True
+        target=lambda: answer.append(_can_connect(parsed.hostname or "", port)), daemon=True
     )
     probe.start()
     probe.join(PROBE_TIMEOUT_S + 0.5)
     return bool(answer and answer[0])
 
 
-def hub_reachable() -> bool:
-    """Whether downloads can work: False at once in offline mode, else a remembered probe."""
-    global _last_probe
+def hub_reachable(url: str | None = None) -> bool:
+    """Whether downloads from ``url``'s host (the Hub's by default) can work: False at once
+    in offline mode, else a remembered probe."""
     if constants.HF_HUB_OFFLINE:
         return False
+    url = url or constants.ENDPOINT
+    host = urlparse(url).netloc
     with _probe_lock:
-        if _last_probe is not None:
-            reachable, when = _last_probe
+        if host in _last_probe:
+            reachable, when = _last_probe[host]
             if time.monotonic() - when < PROBE_MEMORY_S[reachable]:
                 return reachable
-        reachable = _probe()
-        _last_probe = (reachable, time.monotonic())
+        reachable = _probe(url)
+        _last_probe[host] = (reachable, time.monotonic())
         return reachable
 
 
-def known_offline() -> bool:
-    """Whether downloads are known not to work, without a network call: offline mode, or a
-    recent probe that failed."""
+def known_offline(url: str | None = None) -> bool:
+    """Whether downloads from ``url``'s host (the Hub's by default) are known not to work,
+    without a network call: offline mode, or a recent probe that failed."""
     if constants.HF_HUB_OFFLINE:
         return True
     with _probe_lock:
-        if _last_probe is None:
-            return False
-        reachable, when = _last_probe
-        return not reachable and time.monotonic() - when < PROBE_MEMORY_S[False]
+        remembered = _last_probe.get(urlparse(url or constants.ENDPOINT).netloc)
+    if remembered is None:
+        return False
+    reachable, when = remembered
+    return not reachable and time.monotonic() - when < PROBE_MEMORY_S[False]
 
 
 def forget_probe() -> None:
-    global _last_probe
     with _probe_lock:
-        _last_probe = None
+        _last_probe.clear()
+
+
+def source_url(spec: ModelSpec) -> str:
+    """Where the model's downloads come from: its weights' address, else the Hub."""
+    return spec.weights_url or constants.ENDPOINT
+
+
+def weights_dir() -> Path:
+    """Where weights published outside the Hub are kept: $PORTRAIT_BLUR_WEIGHTS, or
+    portrait-blur/weights in the user's cache folder."""
+    configured = os.environ.get(WEIGHTS_ENV)
+    if configured:
+        return Path(configured)
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "portrait-blur" / "weights"
+
+
+def weights_file(spec: ModelSpec) -> Path:
+    assert spec.weights_url, f"{spec.key} has no weights_url"
+    return weights_dir() / spec.key / PurePosixPath(urlparse(spec.weights_url).path).name
 
 
 def cached_file(repo: str, filename: str, revision: str | None) -> Path | None:
@@ -126,7 +161,10 @@ def index_entries(index: Path) -> list[str]:
 
 def missing_files(spec: ModelSpec) -> list[str]:
     """The files ``spec`` needs that are not in the local cache: the registry's, and those
-    its index names once the index is cached."""
+    its index names once the index is cached, and a weights file from outside the Hub."""
+    if spec.weights_url:
+        path = weights_file(spec)
+        return [] if path.is_file() else [path.name]
     if not spec.repo:
         return []
     revision = pins.pinned_commit(spec)
@@ -151,7 +189,7 @@ def availability(spec: ModelSpec) -> str:
         return READY
     if spec.gated and not get_token():
         return GATED
-    if known_offline():
+    if known_offline(source_url(spec)):
         return OFFLINE
     measured = known_download_mb(spec)
     return f"{measured:,} MB download" if measured else f"~{spec.download_mb:,} MB download"
@@ -228,8 +266,9 @@ def learn_download_sizes(specs) -> None:
 
 def offline_reason(spec: ModelSpec) -> str | None:
     """The message for a model that needs a download the Hub cannot serve now, else None."""
-    if spec.repo and missing_files(spec) and not hub_reachable():
-        return offline_message(spec, str(cache_dir()))
+    if missing_files(spec) and not hub_reachable(source_url(spec)):
+        kept = weights_file(spec).parent if spec.weights_url else cache_dir()
+        return offline_message(spec, str(kept))
     return None
 
 
@@ -307,3 +346,41 @@ def fetch_file(spec: ModelSpec, filename: str) -> Path:
         )
     pins.verify(spec, path.parents[len(Path(filename).parts) - 1])
     return path
+
+
+def fetch_weights(spec: ModelSpec) -> Path:
+    """The model's weights file from outside the Hub, downloaded if missing: streamed to a
+    partial file beside it, its MD5 checked against the registry's, then renamed, so a
+    file at the final path is always complete and the one the registry names."""
+    path = weights_file(spec)
+    if path.is_file():
+        return path
+    if not hub_reachable(spec.weights_url):
+        raise ModelUnavailable(offline_message(spec, str(path.parent)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".part")
+    try:
+        digest = _download(spec, partial)
+        if spec.weights_md5 and digest != spec.weights_md5:
+            raise ModelUnavailable(checksum_message(spec, digest))
+        partial.replace(path)
+    except OSError as error:
+        raise ModelUnavailable(download_failed_message(spec, error)) from error
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
+
+
+def _download(spec: ModelSpec, target: Path) -> str:
+    """Stream ``spec.weights_url`` into ``target`` with progress; its MD5."""
+    request = urllib.request.Request(spec.weights_url, headers={"User-Agent": "portrait-blur"})
+    md5 = hashlib.md5()
+    with urllib.request.urlopen(request, timeout=READ_TIMEOUT_S) as response:
+        total = int(response.headers.get("Content-Length") or 0) or None
+        bar = progress_class(spec.label)(total=total, unit="B", unit_scale=True)
+        with bar, target.open("wb") as out:
+            while chunk := response.read(CHUNK):
+                out.write(chunk)
+                md5.update(chunk)
+                bar.update(len(chunk))
+    return md5.hexdigest()

@@ -150,6 +150,8 @@ def restore(spec: ModelSpec, pin: Pin) -> None:
 
 def describe(spec: ModelSpec) -> str:
     """The pin, for tables and tooltips."""
+    if spec.weights_md5:
+        return f"MD5 {spec.weights_md5[:7]} (registry)"
     if not spec.repo:
         return "-"
     if spec.revision:

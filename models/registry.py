@@ -47,6 +47,11 @@ class ModelSpec:
     # One of ``files``, a JSON index naming more files the model needs (every "file" value
     # among its entries): withoutBG's sidecar names the graphs of its routed bundle.
     index_file: str | None = None
+    # A weights file published outside the Hub (a GitHub release), fetched by models.hub
+    # into its own cache folder and checked against the publisher's MD5 before it is kept.
+    weights_url: str | None = None
+    weights_md5: str | None = None
+    variant: str | None = None  # the family's own name for this model (a package's "mode")
     # Input policy: None runs the photo as is (the adapter or the model scales it);
     # (w, h) resizes to that size; size_multiple rounds each side up to a multiple of it,
     # after scaling the photo down so its longer side is at most max_side.
@@ -92,6 +97,9 @@ class ModelSpec:
 
     @property
     def source(self) -> str:
+        if self.weights_url:
+            host = self.weights_url.split("/")[2]
+            return f"{self.package} (PyPI), weights from {host}"
         if self.repo and self.package:
             return f"{self.package} (PyPI), weights from HF {self.repo}"
         if self.repo:
@@ -141,6 +149,26 @@ def _birefnet(key: str, label: str, repo: str, **fields) -> ModelSpec:
         url=f"https://huggingface.co/{repo}",
         repo=repo,
         **{**defaults, **fields},
+    )
+
+
+def _inspyrenet(key: str, label: str, mode: str, md5: str, **fields) -> ModelSpec:
+    """InSPyReNet (Swin-B) as the ``transparent-background`` package runs it in ``mode``; its
+    checkpoints are the package's GitHub release files (URL and MD5 as its config.yaml)."""
+    release = "https://github.com/plemeri/transparent-background/releases/download/1.2.12"
+    return ModelSpec(
+        key=key,
+        label=label,
+        family="inspyrenet",
+        mask_kind="alpha",
+        licence="MIT",
+        url="https://github.com/plemeri/InSPyReNet",
+        package="transparent-background",
+        weights_url=f"{release}/ckpt_{mode}.pth",
+        weights_md5=md5,
+        variant=mode,
+        download_mb=370,
+        **fields,
     )
 
 
@@ -279,6 +307,24 @@ REGISTRY: tuple[ModelSpec, ...] = (
         download_mb=400,
         devices=("cpu",),
         memory_mb=1500,
+    ),
+    _inspyrenet(
+        "inspyrenet",
+        "InSPyReNet",
+        "base",
+        "d692e3dd5fa1b9658949d452bebf1cda",
+        input_size=(1024, 1024),
+        memory_mb=3000,
+        cpu_s=20.0,  # measured on two cores
+    ),
+    _inspyrenet(
+        "inspyrenet_fast",
+        "InSPyReNet fast",
+        "fast",
+        "9efdbfbcc49b79ef0f7891c83d2fd52f",
+        input_size=(384, 384),  # the same network on a smaller input
+        memory_mb=1500,
+        cpu_s=3.0,  # measured on two cores
     ),
 )
 

@@ -19,6 +19,14 @@ def pins_file(tmp_path, monkeypatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def weights_dir(tmp_path, monkeypatch) -> Path:
+    """Each test's own folder of weights downloaded from outside the Hub (models.hub)."""
+    path = tmp_path / "weights"
+    monkeypatch.setenv("PORTRAIT_BLUR_WEIGHTS", str(path))
+    return path
+
+
 @pytest.fixture
 def astronaut_path() -> Path:
     """NASA portrait of Eileen Collins (public domain), 512x512, from scikit-image's data."""

@@ -91,7 +91,7 @@ def test_first_screen(app):
     assert app.sidebar.selectbox[0].options[0] == "Auto"
     boxes = {name: box.value for name, box in model_boxes(app).items()}
     assert list(boxes) == [spec.label for spec in registry.REGISTRY]
-    assert len(boxes) == 14
+    assert len(boxes) == 16
     assert boxes["MediaPipe Selfie"] is True
     assert [label for label, ticked in boxes.items() if ticked] == ["MediaPipe Selfie"]
     button = next(b for b in app.button if b.label == RUN)

@@ -142,7 +142,7 @@ def test_download_sizes_come_from_the_hub_listing_and_are_kept(
     tree = FakeTree(sizes)
     monkeypatch.setattr(HfApi, "list_repo_tree", lambda api, *args, **kwargs: tree(*args, **kwargs))
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(hub, "known_offline", lambda: False)
+    monkeypatch.setattr(hub, "known_offline", lambda url=None: False)
     assert hub.availability(spec) == f"~{spec.download_mb:,} MB download"  # the estimate
     assert hub.measure_download_mb(spec) == mb
     assert tree.asked == [(spec.repo, spec.revision)]  # withoutBG: the pinned revision

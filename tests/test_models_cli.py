@@ -18,13 +18,16 @@ def test_table_lists_every_model_with_source_kind_licence_and_size(capsys):
     assert lines[0].split() == [
         "key", "label", "source", "mask", "licence", "download", "per", "photo", "pinned"
     ]  # fmt: skip
-    assert len(lines) == 2 + len(REGISTRY) == 16
+    assert len(lines) == 2 + len(REGISTRY) == 18
     for spec in REGISTRY:
         row = next(line for line in lines if line.startswith(spec.key + " "))
         assert spec.label in row and spec.mask_kind in row and spec.licence in row
     assert "briaai/RMBG-2.0" in out and "CC BY-NC 4.0" in out and "~3450 MB" in out
     assert "heavy: ~100 s CPU, ~10 s GPU" in out  # SAM3, measured on the CPU
     assert "on first download" in out and "(registry)" in out
+    inspyrenet = next(line for line in lines if line.startswith("inspyrenet "))
+    assert "transparent-background (PyPI), weights from github.com" in inspyrenet
+    assert "~370 MB" in inspyrenet and "MD5" in inspyrenet  # a file outside the Hub: checked
 
 
 def test_check_runs_the_offline_model(capsys):

@@ -211,7 +211,7 @@ def test_an_unreachable_hub_is_probed_once_and_fails_fast(pool, photo, monkeypat
     hub.forget_probe()
     probes = []
     real = hub._probe
-    monkeypatch.setattr(hub, "_probe", lambda: probes.append(1) or real())
+    monkeypatch.setattr(hub, "_probe", lambda url: probes.append(url) or real(url))
     try:
         start = time.monotonic()
         for key in ("sam3", "ben2", "withoutbg_focus"):
@@ -220,7 +220,7 @@ def test_an_unreachable_hub_is_probed_once_and_fails_fast(pool, photo, monkeypat
                 in pool.run(registry.get_spec(key), photo, "cpu").error
             )
         assert time.monotonic() - start < 3.0
-        assert probes == [1]
+        assert probes == ["https://hub.invalid"]
     finally:
         hub.forget_probe()
 

@@ -159,3 +159,21 @@ def copy_tree(files: dict[str, bytes], dest: Path) -> Path:
     for name, data in files.items():
         (dest / name).write_bytes(data)
     return dest
+
+
+def inspyrenet_checkpoint(path: Path) -> Path:
+    """A checkpoint in the format transparent-background loads: the state dict of the
+    package's own InSPyReNet (Swin-B) with seeded random weights, so its strict load, its
+    weights-only unpickling and its full forward pass run as with the real release file
+    (~370 MB, as large as the real one; base and fast modes share the architecture). Its
+    output is meaningless and never shown as a model result."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the package's "Failed to import flet"
+        from transparent_background.InSPyReNet import InSPyReNet_SwinB
+
+    torch.manual_seed(0)
+    model = InSPyReNet_SwinB(depth=64, pretrained=False, threshold=None, base_size=[384, 384])
+    torch.save(model.state_dict(), path)
+    return path
