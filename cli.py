@@ -20,7 +20,18 @@ import blur
 from exports import Export, photo_folders, write_files
 from models import devices
 from models.__main__ import format_table, registry_rows
-from models.registry import REGISTRY, get_spec
+from models.registry import (
+    DEFAULT_TRIMAP_BAND,
+    MAX_TRIMAP_BAND,
+    MIN_TRIMAP_BAND,
+    REFINERS,
+    REGISTRY,
+    ModelSpec,
+    get_refiner,
+    get_spec,
+    refined,
+)
+from models.runtime import ModelResult, refine_guide
 from photo import PhotoError, decode_photo, export_exif
 from service import ModelPool, PhotoFile, configure_logging
 
@@ -66,13 +77,43 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="keep the photo's GPS position in the blurred JPEG's EXIF (default: removed; "
         "camera, date and settings are always kept)",
     )  # fmt: skip
+    parser.add_argument(
+        "--refine", metavar="REFINER", choices=[spec.key for spec in REFINERS],
+        help="also write each model's mask refined by REFINER "
+        f"({', '.join(spec.key for spec in REFINERS)}), as MODEL+REFINER",
+    )  # fmt: skip
+    parser.add_argument(
+        "--refine-band", type=band_percent, default=DEFAULT_TRIMAP_BAND * 100, metavar="PERCENT",
+        help="the refiner's unknown band on each side of the mask's edge, in percent of the "
+        f"photo's longer side (default {DEFAULT_TRIMAP_BAND * 100:g})",
+    )  # fmt: skip
     parser.add_argument("--list-models", action="store_true", help="print the registry and exit")
     args = parser.parse_args(argv)
     if not args.list_models:
         if not args.photos or not args.models or args.out is None:
             parser.error("give PHOTO..., at least one --model KEY and --out DIR")
         args.device = device_argument(parser, args.device)
+        args.specs = result_specs(args)
     return args
+
+
+def result_specs(args: argparse.Namespace) -> list[ModelSpec]:
+    """The models asked for, each followed by its refined entry when --refine is given."""
+    specs = []
+    for key in args.models:
+        specs.append(get_spec(key))
+        if args.refine:
+            band = args.refine_band / 100
+            specs.append(refined(specs[-1], get_refiner(args.refine), band))
+    return specs
+
+
+def band_percent(text: str) -> float:
+    value = round(float(text), 1)
+    low, high = MIN_TRIMAP_BAND * 100, MAX_TRIMAP_BAND * 100
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be {low:g}..{high:g} (got {text})")
+    return value
 
 
 def device_argument(parser: argparse.ArgumentParser, choice: str) -> str:
@@ -91,13 +132,17 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
     except (PhotoError, OSError) as error:
         message = str(error) if isinstance(error, PhotoError) else f"{path}: {error}"
         tqdm.write(message, file=sys.stderr)
-        bar.update(len(args.models))
+        bar.update(len(args.specs))
         return 1
-    failures, rgb = 0, None
-    for key in args.models:
-        spec = get_spec(key)
+    failures, rgb, results = 0, None, {}
+    for spec in args.specs:
         bar.set_description(f"{path.name} · {spec.label}")
-        result = pool.run(spec, file, args.device)
+        guide = refine_guide(spec, results.get(spec.base.key)) if spec.base else None
+        if isinstance(guide, str):
+            result = ModelResult(spec=spec, device=args.device, error=guide)
+        else:
+            result = pool.run(spec, file, args.device, guide=guide)
+        results[spec.key] = result
         if not result.ok:
             tqdm.write(f"{path.name}: {result.error}", file=sys.stderr)
             failures += 1
@@ -106,7 +151,7 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
         else:
             rgb = np.asarray(photo.image) if rgb is None else rgb
             item = Export(
-                folder, key, rgb, result.matte, spec.soft_mask, args.strength, args.lens,
+                folder, spec.key, rgb, result.matte, spec.soft_mask, args.strength, args.lens,
                 args.clean_edges, export_exif(photo.exif, args.keep_gps),
             )  # fmt: skip
             write_files(item, args.out)
@@ -129,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     folders = photo_folders([p.name for p in args.photos])
     failures = 0
     try:
-        with tqdm(total=len(args.photos) * len(args.models), unit="result") as bar:
+        with tqdm(total=len(args.photos) * len(args.specs), unit="result") as bar:
             for path, folder in zip(args.photos, folders, strict=True):
                 failures += process(path, folder, args, pool, bar)
     finally:

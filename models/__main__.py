@@ -8,13 +8,14 @@ import sys
 from pathlib import Path
 
 from models import devices, pins
-from models.registry import REGISTRY, get_spec
+from models.registry import REFINERS, REGISTRY, get_refiner, get_spec, refined
 
 SAMPLE_PHOTO = Path(__file__).parent / "assets" / "portrait.jpg"
 COLUMNS = ("key", "label", "source", "mask", "licence", "download", "per photo", "pinned")
 
 
 def registry_rows() -> list[tuple[str, ...]]:
+    """One row per model, then one per refiner (its key is what `--refine` takes)."""
     return [
         (
             spec.key,
@@ -26,7 +27,7 @@ def registry_rows() -> list[tuple[str, ...]]:
             cost_text(spec),
             pins.describe(spec),
         )
-        for spec in REGISTRY
+        for spec in REGISTRY + REFINERS
     ]
 
 
@@ -48,16 +49,23 @@ def format_table(rows: list[tuple[str, ...]]) -> str:
 
 def check(key: str, device_choice: str) -> int:
     """Download (if needed) and run one model on the bundled portrait, as the app runs it."""
+    from models.runtime import ModelResult, refine_guide
     from service import ModelPool, PhotoFile, configure_logging
 
     configure_logging()
-    spec = get_spec(key)
+    spec = checked_spec(key)
     device = devices.resolve_device(device_choice)
     photo = PhotoFile(SAMPLE_PHOTO.name, SAMPLE_PHOTO.read_bytes())
     print(f"Checking {spec.label} ({spec.source}) on {devices.device_label(device)}…", flush=True)
     pool = ModelPool()
     try:
-        result = pool.run(spec, photo, device, on_state=show_download)
+        guide = None
+        if spec.base is not None:  # a refiner: on its base model's mask of the photo
+            guide = refine_guide(spec, pool.run(spec.base, photo, device, on_state=show_download))
+        if isinstance(guide, str):
+            result = ModelResult(spec=spec, device=device, error=guide)
+        else:
+            result = pool.run(spec, photo, device, on_state=show_download, guide=guide)
     finally:
         pool.shutdown()
     if not result.ok:
@@ -69,6 +77,15 @@ def check(key: str, device_choice: str) -> int:
         f"inference {result.inference_s:.2f} s, foreground {foreground:.0%} of the photo"
     )
     return 0
+
+
+def checked_spec(key: str):
+    """The entry `--check KEY` runs: a model, a refined one ("sam3+closed_form"), or a
+    refiner alone, which refines the offline model's mask."""
+    if any(refiner.key == key for refiner in REFINERS):
+        default = next(spec for spec in REGISTRY if spec.default)
+        return refined(default, get_refiner(key))
+    return get_spec(key)
 
 
 def update(key: str) -> int:

@@ -29,6 +29,26 @@ class Segmenter(Protocol):
     def predict(self, image: Image.Image) -> np.ndarray: ...
 
 
+class Refiner(Protocol):
+    def refine(self, image: Image.Image, mask: np.ndarray, band: float) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class Guide:
+    """What a refiner works from: another model's matte (uint8, any size) and the trimap's
+    unknown band (a fraction of the photo's longer side)."""
+
+    matte: np.ndarray
+    band: float
+
+    def alpha_at(self, size: tuple[int, int]) -> np.ndarray:
+        """float32 alpha at ``size`` (w, h)."""
+        matte = self.matte
+        if matte.shape != (size[1], size[0]):
+            matte = cv2.resize(matte, size, interpolation=cv2.INTER_LINEAR)
+        return matte.astype(np.float32) * np.float32(1 / 255)
+
+
 @dataclass
 class ModelResult:
     spec: ModelSpec
@@ -147,10 +167,30 @@ def to_matte(alpha: np.ndarray) -> np.ndarray:
     return (alpha * np.float32(255) + np.float32(0.5)).astype(np.uint8)
 
 
-def segment(segmenter: Segmenter, image: Image.Image) -> tuple[np.ndarray, float]:
-    """The model's matte of ``image`` (uint8, at the image's size) and its inference seconds."""
+def refine_guide(spec: ModelSpec, base: ModelResult | None) -> Guide | str:
+    """What the refined entry ``spec`` works from: its base model's ``base`` result of the
+    photo as a Guide, or why there is nothing to refine."""
+    assert spec.base is not None, f"{spec.key} refines nothing"
+    label = spec.base.label
+    if base is None:
+        return f"Nothing to refine: {label} has no result for this photo yet. Run {label} first."
+    if not base.ok:
+        return f"Nothing to refine: {label} failed on this photo (see its message)."
+    if not base.found_subject:
+        return f"Nothing to refine: {label} found no subject in this photo."
+    return Guide(base.matte, spec.trimap_band)
+
+
+def segment(
+    segmenter: Segmenter | Refiner, image: Image.Image, guide: Guide | None = None
+) -> tuple[np.ndarray, float]:
+    """The model's matte of ``image`` (uint8, at the image's size) and its inference seconds;
+    a refiner's of ``guide``'s mask."""
     start = time.perf_counter()
-    raw = segmenter.predict(image)
+    if guide is None:
+        raw = segmenter.predict(image)
+    else:
+        raw = segmenter.refine(image, guide.alpha_at(image.size), guide.band)
     seconds = time.perf_counter() - start
     return to_matte(as_alpha(raw, image.size)), seconds
 
@@ -165,19 +205,20 @@ def run_model(
     image: Image.Image,
     device: str,
     on_stage: Callable[[str], None] | None = None,
+    guide: Guide | None = None,
 ) -> ModelResult:
-    """Segment ``image`` with one model in this process. Never raises: failures come back
-    as ``error``."""
+    """Segment ``image`` with one model in this process (a refined entry: refine ``guide``
+    with its refiner). Never raises: failures come back as ``error``."""
     spec = get_spec(key) if isinstance(key, str) else key
     run_on = runs_on(spec, device)
     result = ModelResult(spec=spec, device=run_on)
     try:
         if on_stage:
             on_stage("load")
-        segmenter, result.load_s = get_segmenter(spec, run_on)
+        segmenter, result.load_s = get_segmenter(spec.runner, run_on)
         if on_stage:
             on_stage("run")
-        result.matte, result.inference_s = segment(segmenter, image)
+        result.matte, result.inference_s = segment(segmenter, image, guide)
     except Exception as error:  # noqa: BLE001 - every failure becomes a message in its column
         result.error = describe_failure(spec, error)
         if caused_by_memory(error):

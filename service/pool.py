@@ -29,7 +29,7 @@ import psutil
 
 from models import devices, hub
 from models.registry import ModelSpec
-from models.runtime import ModelResult, runs_on
+from models.runtime import Guide, ModelResult, runs_on
 
 log = logging.getLogger("portrait_blur.pool")
 
@@ -252,21 +252,25 @@ class ModelPool:
         device: str,
         on_state: StateListener | None = None,
         cancelled: Callable[[], bool] | None = None,
+        guide: Guide | None = None,
     ) -> ModelResult | None:
-        """One model on one photo. Never raises: failures come back as the result's error.
-        None when ``cancelled()`` turned true while the job was still queued."""
+        """One model on one photo (a refiner: on ``guide``'s mask of it). Never raises:
+        failures come back as the result's error. None when ``cancelled()`` turned true
+        while the job was still queued."""
         run_on = runs_on(spec, device)
         offline = hub.offline_reason(spec)
         if offline:
             return ModelResult(spec=spec, device=run_on, error=offline)
         hub_online = hub.hub_reachable() if spec.repo else True
         report = on_state or (lambda state: None)
-        worker = self._lease(spec, run_on)
+        worker = self._lease(spec.runner, run_on)  # one worker per refiner, whatever it refines
         try:
             if not self._wait_turn(worker, report, cancelled or (lambda: False)):
                 return None
             try:
-                return self._run_on(worker, photo, hub_online, report)
+                result = self._run_on(worker, photo, hub_online, report, guide)
+                result.spec = spec
+                return result
             finally:
                 worker.turn.release()
         finally:
@@ -356,7 +360,12 @@ class ModelPool:
         return gpu_need == 0 or sum(w.gpu_mb for w in workers) + gpu_need <= self.gpu_budget_mb
 
     def _run_on(
-        self, worker: Worker, photo: PhotoFile, hub_online: bool, report: StateListener
+        self,
+        worker: Worker,
+        photo: PhotoFile,
+        hub_online: bool,
+        report: StateListener,
+        guide: Guide | None = None,
     ) -> ModelResult:
         spec = worker.spec
         result = ModelResult(spec=spec, device=worker.device)
@@ -376,7 +385,7 @@ class ModelPool:
             self.starts[(spec.key, worker.device)] += 1
         self.jobs[(spec.key, worker.device)] += 1
         try:
-            worker.conn.send(("run", photo.name, photo.data, hub_online))
+            worker.conn.send(("run", photo.name, photo.data, hub_online, guide))
             result, ran_from = self._follow(worker, result, report)
             if result.load_s:  # the user waited for the process and its imports too
                 result.load_s = max(result.load_s, ran_from - started)

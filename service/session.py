@@ -25,7 +25,7 @@ import numpy as np
 
 import blur
 from models.registry import ModelSpec
-from models.runtime import ModelResult, runs_on
+from models.runtime import Guide, ModelResult, refine_guide, runs_on
 from photo import Photo, decode_photo
 from service import memory
 from service.pool import JobState, ModelPool, PhotoFile
@@ -337,15 +337,30 @@ class Session:
             self._running = self._queue.popleft() if self._queue else None
             return self._running
 
+    def _guide(self, job: Job) -> Guide | ModelResult | None:
+        """For a refined entry: its base model's mask of the photo, or the result that says
+        there is none. None for a model's own job."""
+        if job.spec.base is None:
+            return None
+        guide = refine_guide(job.spec, self.result(job.photo.id, job.spec.base, job.device))
+        if isinstance(guide, str):
+            return ModelResult(spec=job.spec, device=runs_on(job.spec, job.device), error=guide)
+        return guide
+
     def _work(self) -> None:
         while (job := self._next()) is not None:
-            result = self.pool.run(
-                job.spec,
-                job.photo.file,
-                job.device,
-                on_state=lambda state, job=job: setattr(job, "state", state),
-                cancelled=lambda job=job: job.cancelled,
-            )
+            guide = self._guide(job)
+            if isinstance(guide, ModelResult):
+                result = guide
+            else:
+                result = self.pool.run(
+                    job.spec,
+                    job.photo.file,
+                    job.device,
+                    on_state=lambda state, job=job: setattr(job, "state", state),
+                    cancelled=lambda job=job: job.cancelled,
+                    guide=guide,
+                )
             with self._lock:
                 if result is not None and job.photo.id in self._photos:
                     self._results[job.key] = result

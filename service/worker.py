@@ -6,7 +6,8 @@ all of its memory to the system; nothing else lives in this process.
 
 Protocol (pickled tuples over a ``multiprocessing.connection.Connection``):
     pool -> worker   ("model", spec, device)            once, first
-                     ("run", photo_name, photo_bytes, hub_online)
+                     ("run", photo_name, photo_bytes, hub_online, guide)
+                     (guide: None, or a refiner's models.runtime.Guide)
     worker -> pool   ("stage", "load" | "run")
                      ("download", done_bytes, total_bytes)
                      ("done", matte, inference_s, load_s, input_size)
@@ -73,7 +74,7 @@ def serve(conn: Connection) -> None:
     segmenter = None
     while True:
         try:
-            _, name, data, hub_online = conn.recv()
+            _, name, data, hub_online, guide = conn.recv()
         except EOFError:
             return  # the pool closed its end: shut down
         try:
@@ -87,7 +88,7 @@ def serve(conn: Connection) -> None:
                 load_s = time.perf_counter() - start
             image = model_input(spec, data, name)
             send(("stage", "run"))
-            matte, inference_s = runtime.segment(segmenter, image)
+            matte, inference_s = runtime.segment(segmenter, image, guide)
             send(("done", matte, inference_s, load_s, image.size))
             del image
             release_memory()  # a photo's decode is the bulk of a worker's peak

@@ -432,3 +432,41 @@ def test_agreement_and_speed_need_two_results(app, astronaut_path):
     assert model_headers(at) == ["MediaPipe Selfie"]
     assert "Agreement and speed" not in [h.value for h in at.subheader]
     assert not at.get("vega_lite_chart")  # no one-bar chart for the browser to draw
+
+
+def test_a_refined_result_appears_beside_the_models_own(app, astronaut_path, predict_calls):
+    """Closed-form matting on MediaPipe Selfie's mask, offline: its own card after the
+    model's, its own images and downloads; the model itself is not run again."""
+    import weakref
+
+    from ui.page import Look, download_file
+
+    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
+    assert not [w for w in at.sidebar.radio if w.label == "Refiner"]  # nothing picked yet
+    picker = next(m for m in at.sidebar.multiselect if m.label == "Refine the masks of")
+    assert picker.options == ["MediaPipe Selfie"]
+    picker.set_value(["mediapipe_selfie"]).run()
+    refiner = next(w for w in at.sidebar.radio if w.label == "Refiner")
+    assert refiner.value == "closed_form"
+    assert model_headers(at) == ["MediaPipe Selfie", "MediaPipe Selfie + closed-form matting"]
+    assert len(at.image) == 1  # the refined one is not run yet
+    at = run_and_wait(at)
+    assert not at.exception and not at.error
+    assert len(at.image) == 2 and len(set(image_urls(at))) == 2
+    assert len(predict_calls) == 1  # the model's mask was reused
+    session, photo = at.session_state["session"], at.session_state["session"].photos()[0]
+    refined = registry.refined(registry.get_spec("mediapipe_selfie"),
+                               registry.get_refiner("closed_form"))  # fmt: skip
+    raw, result = selfie_result(at), session.result(photo.id, refined, "cpu")
+    assert result.ok and result.matte.shape == raw.matte.shape
+    changed = abs(result.alpha - raw.alpha) > 0.05
+    assert 0.005 < changed.mean() < 0.2  # along the edge only
+    matte = Image.open(io.BytesIO(download_file(
+        weakref.ref(session), photo.id, refined, "cpu", Look(101, "gaussian", True), False,
+        "matte.png",
+    )))  # fmt: skip
+    assert matte.size == (512, 512) and matte.tobytes() == result.matte.tobytes()
+
+    next(s for s in at.sidebar.slider if s.label == "Unknown band").set_value(2.0).run()
+    assert model_headers(at)[1] == "MediaPipe Selfie + closed-form matting (2% band)"
+    assert len(at.image) == 1  # a new band is a new result, not run yet

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from models.__main__ import main
-from models.registry import REGISTRY
+from models.registry import REFINERS, REGISTRY
 from tests.conftest import ROOT
 
 
@@ -18,7 +18,7 @@ def test_table_lists_every_model_with_source_kind_licence_and_size(capsys):
     assert lines[0].split() == [
         "key", "label", "source", "mask", "licence", "download", "per", "photo", "pinned"
     ]  # fmt: skip
-    assert len(lines) == 2 + len(REGISTRY) == 18
+    assert len(lines) == 2 + len(REGISTRY) + len(REFINERS) == 20
     for spec in REGISTRY:
         row = next(line for line in lines if line.startswith(spec.key + " "))
         assert spec.label in row and spec.mask_kind in row and spec.licence in row

@@ -144,6 +144,7 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
                     f": about {spec.seconds(runs_on):.0f} s per photo"
                     + (" on two cores. A GPU takes seconds." if on_cpu else ".")
                 )
+        chosen = refine_settings(chosen)
         st.subheader("Background blur")
         lens = st.radio(
             "Blur shape",
@@ -167,6 +168,47 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
             "it was taken is removed unless this is on.",
         )
     return device, chosen, Finish(lens, clean, keep_gps)
+
+
+def refine_settings(chosen: list[ModelSpec]) -> list[ModelSpec]:
+    """The sidebar's Refine section: ``chosen`` with a refined result after each model
+    picked for it."""
+    registry = models.registry
+    st.subheader("Refine")
+    labels = {spec.key: spec.label for spec in chosen}
+    picked = st.multiselect(
+        "Refine the masks of",
+        list(labels),
+        format_func=labels.__getitem__,
+        key="refine:models",
+        placeholder="No model",
+        help="Adds a refined result beside the model's own: a trimap from its mask (sure "
+        "subject, sure background, an unknown band along the edge), then alpha solved in the "
+        "band from the photo's colours. Helps hard-edged masks (SAM3) at hair and fur.",
+    )
+    if not picked:
+        return chosen
+    names = {spec.key: spec.label for spec in registry.REFINERS}
+    refiner = registry.get_refiner(
+        st.radio("Refiner", list(names), format_func=names.__getitem__, key="refine:with")
+    )
+    band = st.slider(
+        "Unknown band",
+        registry.MIN_TRIMAP_BAND * 100,
+        registry.MAX_TRIMAP_BAND * 100,
+        registry.DEFAULT_TRIMAP_BAND * 100,
+        step=0.1,
+        format="%.1f%%",
+        key="refine:band",
+        help="How far on each side of the mask's edge the refiner decides alpha, in percent "
+        "of the photo's longer side.",
+    )
+    with_refined = []
+    for spec in chosen:
+        with_refined.append(spec)
+        if spec.key in picked:
+            with_refined.append(registry.refined(spec, refiner, round(band, 1) / 100))
+    return with_refined
 
 
 def page_open(session_id: str) -> bool:
