@@ -228,6 +228,10 @@ def main() -> None:
         from bench.eval import main as evaluate
 
         sys.exit(evaluate(sys.argv[2:]))
+    if sys.argv[1:2] == ["refine"]:  # `python -m bench refine`: refine's gain and cost
+        from bench.refine import main as refine
+
+        sys.exit(refine(sys.argv[2:]))
     if sys.argv[1:2] == ["ui"]:  # `python -m bench ui`: cold start and slider in a browser
         from bench.ui import main as ui
 

@@ -74,6 +74,13 @@ def _background(rng: np.random.Generator) -> np.ndarray:
 
 def sample(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """One composite (uint8 RGB) and its true alpha (float32 in [0, 1])."""
+    composite, alpha, _ = layers(rng)
+    return composite, alpha
+
+
+def layers(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One composite (uint8 RGB), its true alpha (float32 in [0, 1]) and its true
+    foreground colours (float32 RGB, 0-255), which the composite mixes with a background."""
     subject = np.asarray(Image.open(DATA / SUBJECT).convert("RGB")).astype(np.float32)
     alpha, strands = silhouette(rng)
     hair = np.array(HAIR, np.float32) + rng.normal(0, 12, subject.shape).astype(np.float32)
@@ -88,7 +95,7 @@ def sample(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     alpha = np.clip(alpha, 0.0, 1.0)
     background = _background(rng).astype(np.float32)
     composite = alpha[..., None] * subject + (1 - alpha[..., None]) * background
-    return np.clip(composite + 0.5, 0, 255).astype(np.uint8), alpha
+    return np.clip(composite + 0.5, 0, 255).astype(np.uint8), alpha, np.clip(subject, 0, 255)
 
 
 def samples(count: int, seed: int = 0) -> Iterator[tuple[str, np.ndarray, np.ndarray]]:

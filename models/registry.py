@@ -367,9 +367,7 @@ REFINERS: tuple[ModelSpec, ...] = (
         "closed_form", "closed-form matting", "cf", photo_max_side=1536, cpu_s=5.0, memory_mb=2000
     ),
     # Chen et al. 2013. About 20 s per megapixel and 4 GB at 1 MP: run at 1024 px.
-    _matting_refiner(
-        "knn", "KNN matting", "knn", photo_max_side=1024, cpu_s=20.0, memory_mb=4500
-    ),
+    _matting_refiner("knn", "KNN matting", "knn", photo_max_side=1024, cpu_s=20.0, memory_mb=4500),
 )
 
 

@@ -345,3 +345,30 @@ def test_a_ground_truth_matte_gives_a_scores_table(browser, server_url):
     page.wait_for_timeout(500)
     save_view(page, "ground-truth.png")
     page.close()
+
+
+def test_a_refined_result_beside_the_models_own(browser, server_url):
+    """The sidebar's Refine picks MediaPipe Selfie: after Run, its refined result (closed-form
+    matting, offline) shows beside the model's own, both loaded in the first screen."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(server_url)
+    page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator('[data-testid="stMultiSelect"]').get_by_role("combobox").click()
+    page.get_by_role("option", name="MediaPipe Selfie").click()
+    page.keyboard.press("Escape")
+    sidebar.get_by_text("Refiner").wait_for(timeout=30_000)
+    run = page.get_by_role("button", name="Run Segmentation and Blurring")
+    page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
+    run.click()
+    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=120_000)
+    page.get_by_text("MediaPipe Selfie + closed-form matting").first.wait_for()
+    boxes = page.locator(RESULT_IMAGE).evaluate_all(
+        "imgs => imgs.map(i => { const b = i.getBoundingClientRect(); "
+        "return {y: b.y, bottom: b.bottom, loaded: i.naturalWidth}; })"
+    )
+    assert len(boxes) == 2 and all(b["loaded"] > 0 and b["bottom"] <= 900 for b in boxes)
+    page.get_by_role("radio", name="Matte", exact=True).click()
+    page.wait_for_timeout(1000)
+    save_view(page, "refine.png")
+    page.close()
