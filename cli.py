@@ -17,6 +17,14 @@ import numpy as np
 from tqdm import tqdm
 
 import blur
+from blur.mask_controls import (
+    MAX_FEATHER_PX,
+    MAX_GROW_PX,
+    MAX_SENSITIVITY,
+    MIN_SENSITIVITY,
+    MaskControls,
+    adjust_matte,
+)
 from exports import Export, photo_folders, write_files
 from models import devices
 from models.__main__ import format_table, registry_rows
@@ -87,6 +95,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="the refiner's unknown band on each side of the mask's edge, in percent of the "
         f"photo's longer side (default {DEFAULT_TRIMAP_BAND * 100:g})",
     )  # fmt: skip
+    scale = f"pixels of a photo {blur.REFERENCE_SIDE} px on its longer side, scaled to each photo"
+    parser.add_argument(
+        "--sensitivity", type=bounded(MIN_SENSITIVITY, MAX_SENSITIVITY), default=0.5,
+        help="the alpha of a soft mask that becomes one half is 1 - SENSITIVITY: higher takes "
+        "in more (default 0.5: masks as they are)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--grow", type=bounded(-MAX_GROW_PX, MAX_GROW_PX), default=0.0, metavar="PX",
+        help=f"widen (positive) or narrow (negative) every mask, in {scale}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--feather", type=bounded(0, MAX_FEATHER_PX), default=0.0, metavar="PX",
+        help=f"soften every mask's edge (a Gaussian's sigma), in {scale}",
+    )  # fmt: skip
     parser.add_argument("--list-models", action="store_true", help="print the registry and exit")
     args = parser.parse_args(argv)
     if not args.list_models:
@@ -94,7 +116,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             parser.error("give PHOTO..., at least one --model KEY and --out DIR")
         args.device = device_argument(parser, args.device)
         args.specs = result_specs(args)
+        args.mask = MaskControls(args.sensitivity, args.grow, args.feather)
     return args
+
+
+def bounded(low: float, high: float):
+    """An argparse type: a number from ``low`` to ``high``."""
+
+    def number(text: str) -> float:
+        value = float(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {low:g}..{high:g} (got {text})")
+        return value
+
+    return number
 
 
 def result_specs(args: argparse.Namespace) -> list[ModelSpec]:
@@ -109,11 +144,7 @@ def result_specs(args: argparse.Namespace) -> list[ModelSpec]:
 
 
 def band_percent(text: str) -> float:
-    value = round(float(text), 1)
-    low, high = MIN_TRIMAP_BAND * 100, MAX_TRIMAP_BAND * 100
-    if not low <= value <= high:
-        raise argparse.ArgumentTypeError(f"must be {low:g}..{high:g} (got {text})")
-    return value
+    return round(bounded(MIN_TRIMAP_BAND * 100, MAX_TRIMAP_BAND * 100)(text), 1)
 
 
 def device_argument(parser: argparse.ArgumentParser, choice: str) -> str:
@@ -150,9 +181,10 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
             tqdm.write(f"{path.name}: {spec.label}: No humans detected.", file=sys.stderr)
         else:
             rgb = np.asarray(photo.image) if rgb is None else rgb
+            matte = adjust_matte(result.matte, args.mask)
             item = Export(
-                folder, spec.key, rgb, result.matte, spec.soft_mask, args.strength, args.lens,
-                args.clean_edges, export_exif(photo.exif, args.keep_gps),
+                folder, spec.key + args.mask.tag, rgb, matte, spec.soft_mask, args.strength,
+                args.lens, args.clean_edges, export_exif(photo.exif, args.keep_gps),
             )  # fmt: skip
             write_files(item, args.out)
         bar.update(1)

@@ -24,6 +24,7 @@ import cv2
 import numpy as np
 
 import blur
+from blur.mask_controls import MaskControls, adjust_matte
 from models.registry import ModelSpec
 from models.runtime import Guide, ModelResult, refine_guide, runs_on
 from photo import Photo, decode_photo
@@ -227,15 +228,22 @@ class Session:
 
     # Results
 
-    def result(self, photo_id: str, spec: ModelSpec, device: str) -> ModelResult | None:
+    def result(
+        self, photo_id: str, spec: ModelSpec, device: str, mask: MaskControls | None = None
+    ) -> ModelResult | None:
+        """The result of ``spec`` on the photo, its matte with ``mask`` applied (kept as a
+        view: the page asks for every result on every rerun)."""
         key = (photo_id, spec.key, runs_on(spec, device))
         with self._lock:
             result, packed = self._results.get(key), self._packed.get(key)
         if result is not None and packed is not None:
-            # Kept as a view: the page asks for every result on every rerun.
             matte = self.view((*key, "unpacked"), lambda: _unpack(packed))
-            return replace(result, matte=matte)
-        return result
+            result = replace(result, matte=matte)
+        if result is None or result.matte is None or mask is None or mask.identity:
+            return result
+        matte = result.matte
+        adjusted = self.view((*key, "adjusted", mask), lambda: adjust_matte(matte, mask))
+        return replace(result, matte=adjusted)
 
     def nbytes(self) -> int:
         """Bytes this session holds: photos, previews, mattes (packed or not), views."""

@@ -24,6 +24,13 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 import blur
 import models
 from before_after import before_after_html
+from blur.mask_controls import (
+    MAX_FEATHER_PX,
+    MAX_GROW_PX,
+    MAX_SENSITIVITY,
+    MIN_SENSITIVITY,
+    MaskControls,
+)
 from blur.zoom import (
     ZOOMS,
     Square,
@@ -99,23 +106,26 @@ def model_choice_label(spec: ModelSpec) -> str:
 
 @dataclass(frozen=True)
 class Look:
-    """How the background blur looks: its strength, shape and edges."""
+    """How the background blur looks: its strength, shape and edges; and the controls
+    every mask gets first."""
 
     strength: int
     lens: str
     clean_edges: bool
+    mask: MaskControls = MaskControls()
 
 
 @dataclass(frozen=True)
 class Finish:
-    """The sidebar's blur settings; the strength is chosen beside the results."""
+    """The sidebar's mask and blur settings; the strength is chosen beside the results."""
 
     lens: str
     clean_edges: bool
     keep_gps: bool = False  # downloads keep the photo's GPS position
+    mask: MaskControls = MaskControls()
 
     def with_strength(self, strength: int) -> Look:
-        return Look(strength, self.lens, self.clean_edges)
+        return Look(strength, self.lens, self.clean_edges, self.mask)
 
 
 def sidebar() -> tuple[str, list[ModelSpec], Finish]:
@@ -145,6 +155,7 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
                     + (" on two cores. A GPU takes seconds." if on_cpu else ".")
                 )
         chosen = refine_settings(chosen)
+        mask = mask_settings()
         st.subheader("Background blur")
         lens = st.radio(
             "Blur shape",
@@ -167,7 +178,43 @@ def sidebar() -> tuple[str, list[ModelSpec], Finish]:
             help="Blurred photos keep the original's camera, date and settings (EXIF); where "
             "it was taken is removed unless this is on.",
         )
-    return device, chosen, Finish(lens, clean, keep_gps)
+    return device, chosen, Finish(lens, clean, keep_gps, mask)
+
+
+def mask_settings() -> MaskControls:
+    """The sidebar's Mask section: controls applied to every model's mask."""
+    st.subheader("Mask")
+    scale = f"in pixels of a photo {blur.REFERENCE_SIDE} px on its longer side, scaled to each"
+    sensitivity = st.slider(
+        "Sensitivity",
+        MIN_SENSITIVITY,
+        MAX_SENSITIVITY,
+        0.5,
+        step=0.05,
+        key="mask:sensitivity",
+        help="Above 0.5, a soft mask takes in more of what the model was unsure of; below, "
+        "less. Hard masks (SAM3) are not changed by it. 0.5 leaves masks as they are.",
+    )
+    grow = st.slider(
+        "Grow / shrink",
+        -MAX_GROW_PX,
+        MAX_GROW_PX,
+        0,
+        key="mask:grow",
+        help=f"Widens (positive) or narrows (negative) every mask, {scale} photo.",
+    )
+    feather = st.slider(
+        "Feather",
+        0,
+        MAX_FEATHER_PX,
+        0,
+        key="mask:feather",
+        help=f"Softens every mask's edge, {scale} photo.",
+    )
+    controls = MaskControls(sensitivity, grow, feather)
+    if not controls.identity:
+        st.caption(f"Applied to every mask, its views and downloads ({controls.tag[1:]}).")
+    return controls
 
 
 def refine_settings(chosen: list[ModelSpec]) -> list[ModelSpec]:
@@ -479,23 +526,25 @@ class Everything:
     chosen: list[ModelSpec]
 
 
-def exportable(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str):
-    """(spec, result) of every chosen model that found a subject in ``photo``."""
-    found = ((spec, session.result(photo.id, spec, device)) for spec in chosen)
+def exportable(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str,
+               mask: MaskControls | None = None):  # fmt: skip
+    """(spec, result) of every chosen model that found a subject in ``photo``, its matte
+    with ``mask`` applied."""
+    found = ((spec, session.result(photo.id, spec, device, mask)) for spec in chosen)
     return [(spec, result) for spec, result in found if result and result.found_subject]
 
 
 def exports_of(session: Session, photo: StoredPhoto, chosen: list[ModelSpec], device: str,
                look: Look, keep_gps: bool):  # fmt: skip
     """Full-resolution exports of one photo's results, decoding the photo once."""
-    results = exportable(session, photo, chosen, device)
+    results = exportable(session, photo, chosen, device, look.mask)
     if not results:
         return
     full = photo.full_photo()
     rgb, exif = np.asarray(full.image), export_exif(full.exif, keep_gps)
     for spec, result in results:
         yield Export(
-            photo.folder, spec.key, rgb, result.matte, spec.soft_mask,
+            photo.folder, spec.key + look.mask.tag, rgb, result.matte, spec.soft_mask,
             look.strength, look.lens, look.clean_edges, exif,
         )  # fmt: skip
 
@@ -531,7 +580,7 @@ def downloads(session: Session, photo: StoredPhoto, spec: ModelSpec, device: str
                     keep_gps,
                     kind,
                 ),
-                file_name=f"{photo.folder}_{file_name(spec.key, kind)}",
+                file_name=f"{photo.folder}_{file_name(spec.key + look.mask.tag, kind)}",
                 key=f"download:{photo.id}:{spec.key}:{kind}",
                 on_click="ignore",
                 width="stretch",
@@ -915,8 +964,9 @@ def show_photo(
     shown = []
     for spec in everything.chosen:
         key = (photo.id, spec.key, models.runs_on(spec, device))
-        result = session.result(photo.id, spec, device)
-        shown.append(Shown(spec, result, key, key in waiting))
+        result = session.result(photo.id, spec, device, finish.mask)
+        shown_key = (photo.id, spec.key + finish.mask.tag, key[2])  # its views, per controls
+        shown.append(Shown(spec, result, shown_key, key in waiting))
     if not any(item.result is not None or item.waiting for item in shown):
         w, h = photo.size
         original = Views(session, photo, grid_side(1)).original()
