@@ -5,7 +5,8 @@ hair-like strands of known alpha over sharp photos without a person). Masks refi
 - binary: the true alpha thresholded at 0.5, what SAM3 hands over;
 - smooth: the true alpha blurred (sigma 3 px), a segmentation model's soft but wrong edge;
 - matting: the true alpha blurred by 0.7 px, nearly right, as a good matting model's.
-Per refiner (pymatting's closed-form and KNN matting, at the 1% default band): the mean
+Per refiner (pymatting's closed-form and KNN matting; ViTMatte when its weights are in the
+Hub cache; at the 1% default band): the mean
 alpha error in the soft band (0.02 < true alpha < 0.98) before and after, the whole-image
 SAD, and seconds per megapixel at the refiner's working size. Then the subject's colour in
 soft pixels: pymatting's estimate_foreground_ml against blur.foreground_colours (the app's
@@ -24,8 +25,7 @@ from PIL import Image
 
 from blur import foreground_colours
 from evaluation.synthetic import layers
-from models import registry
-from models.matting_refine import MattingRefiner
+from models import hub, registry, runtime
 
 SCENES = 6
 SOFT_LOW, SOFT_HIGH = 0.02, 0.98
@@ -63,7 +63,7 @@ def refine_quality(found: list, refiners: list) -> None:
           f"{'SAD before':>10} {'SAD after':>9} {'s/scene':>8}")  # fmt: skip
     for kind in ("binary", "smooth", "matting"):
         for spec in refiners:
-            refiner = MattingRefiner(spec, "cpu")
+            refiner = runtime.build_segmenter(spec, "cpu")
             before, after, sad_before, sad_after, seconds = [], [], [], [], []
             for rgb, truth, _ in found:
                 mask = masks(truth)[kind]
@@ -84,7 +84,7 @@ def refine_speed(found: list, refiners: list) -> None:
     print("\nRefine speed at each refiner's working size (a scene scaled up; binary mask):")
     rgb, truth, _ = found[0]
     for spec in refiners:
-        refiner = MattingRefiner(spec, "cpu")
+        refiner = runtime.build_segmenter(spec, "cpu")
         side = spec.photo_max_side
         big = cv2.resize(rgb, (side, side), interpolation=cv2.INTER_CUBIC)
         mask = cv2.resize(masks(truth)["binary"], (side, side), interpolation=cv2.INTER_NEAREST)
@@ -138,7 +138,12 @@ def foreground(found: list) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     found = scenes(SCENES)
-    refiners = list(registry.REFINERS)
+    refiners = [spec for spec in registry.REFINERS if not hub.missing_files(spec)]
+    for spec in registry.REFINERS:
+        if spec not in refiners:
+            check = f"uv run python -m models --check {spec.key}"
+            print(f"{spec.label}: not downloaded here, left out (with internet: `{check}`, "
+                  "then run this again)")  # fmt: skip
     refine_quality(found, refiners)
     refine_speed(found, refiners)
     foreground(found)

@@ -363,11 +363,16 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
     run.click()
     page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=120_000)
     page.get_by_text("MediaPipe Selfie + closed-form matting").first.wait_for()
-    boxes = page.locator(RESULT_IMAGE).evaluate_all(
-        "imgs => imgs.map(i => { const b = i.getBoundingClientRect(); "
-        "return {y: b.y, bottom: b.bottom, loaded: i.naturalWidth}; })"
-    )
-    assert len(boxes) == 2 and all(b["loaded"] > 0 and b["bottom"] <= 900 for b in boxes)
+    # Both loaded (a rerun may be replacing one), then both within the first screen.
+    boxes = page.wait_for_function(
+        f"""() => {{
+            const imgs = [...document.querySelectorAll('{RESULT_IMAGE}')];
+            if (imgs.length !== 2 || imgs.some(i => !i.complete || !i.naturalWidth)) return null;
+            return imgs.map(i => i.getBoundingClientRect().bottom);
+        }}""",
+        timeout=60_000,
+    ).json_value()
+    assert all(bottom <= 900 for bottom in boxes)
     page.get_by_role("radio", name="Matte", exact=True).click()
     page.wait_for_timeout(1000)
     save_view(page, "refine.png")

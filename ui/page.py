@@ -235,9 +235,16 @@ def refine_settings(chosen: list[ModelSpec]) -> list[ModelSpec]:
     )
     if not picked:
         return chosen
-    names = {spec.key: spec.label for spec in registry.REFINERS}
+    names = {spec.key: model_choice_label(spec) for spec in registry.REFINERS}
     refiner = registry.get_refiner(
-        st.radio("Refiner", list(names), format_func=names.__getitem__, key="refine:with")
+        st.radio(
+            "Refiner",
+            list(names),
+            format_func=names.__getitem__,
+            key="refine:with",
+            help="Closed-form and KNN matting (pymatting) solve from the photo's colours, "
+            "offline; ViTMatte is a matting network (a ~100 MB download on first use).",
+        )
     )
     band = st.slider(
         "Unknown band",

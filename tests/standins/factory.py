@@ -177,3 +177,33 @@ def inspyrenet_checkpoint(path: Path) -> Path:
     model = InSPyReNet_SwinB(depth=64, pretrained=False, threshold=None, base_size=[384, 384])
     torch.save(model.state_dict(), path)
     return path
+
+
+def vitmatte_repo_files(tmp: Path) -> dict[str, bytes]:
+    """The files of hustvl/vitmatte-small-composition-1k as transformers saves them: the
+    real ViTMatte-S architecture (a 4-channel ViTDet backbone, windowed and global attention
+    with relative positions, the detail-capture decoder) and processor (pads to 32), with
+    seeded random weights. Its alphas are meaningless and never shown as a model result."""
+    from transformers import (
+        VitDetConfig,
+        VitMatteConfig,
+        VitMatteForImageMatting,
+        VitMatteImageProcessor,
+    )
+
+    backbone = VitDetConfig(
+        num_channels=4, image_size=512, pretrain_image_size=224, patch_size=16,
+        hidden_size=384, num_attention_heads=6, num_hidden_layers=12,
+        window_block_indices=[0, 1, 3, 4, 6, 7, 9, 10], residual_block_indices=[2, 5, 8, 11],
+        use_relative_position_embeddings=True, window_size=14, out_features=["stage12"],
+    )  # fmt: skip
+    torch.manual_seed(0)
+    config = VitMatteConfig(  # lists, as in the repo's config.json
+        backbone_config=backbone, hidden_size=384, convstream_hidden_sizes=[48, 96, 192],
+        fusion_hidden_sizes=[256, 128, 64, 32],
+    )  # fmt: skip
+    model = VitMatteForImageMatting(config)
+    folder = tmp / "vitmatte-standin"
+    model.save_pretrained(folder)
+    VitMatteImageProcessor(size_divisibility=32).save_pretrained(folder)
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}

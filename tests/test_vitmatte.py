@@ -1,0 +1,68 @@
+"""ViTMatte as a refiner, loaded by transformers from the Hub cache, on a stand-in of the
+real architecture with random weights (tests/standins/factory.py)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from blur.trimap import BACKGROUND, FOREGROUND, band_pixels, trimap
+from models import registry
+from service import ModelPool, PhotoFile
+from service.session import Session
+from tests.standins.factory import vitmatte_repo_files
+
+VITMATTE = registry.get_refiner("vitmatte")
+SELFIE = registry.get_spec("mediapipe_selfie")
+
+
+@pytest.fixture(scope="module")
+def repo_files(tmp_path_factory) -> dict[str, bytes]:
+    return vitmatte_repo_files(tmp_path_factory.mktemp("vitmatte"))
+
+
+def test_refines_a_models_mask_in_the_band_only(offline_hub, repo_files, astronaut_path):
+    offline_hub.add(VITMATTE.repo, repo_files)
+    pool = ModelPool(ram_budget_mb=10_000)
+    session = Session(pool)
+    try:
+        photo = session.add_photo("a", "a", "a", PhotoFile("a.png", astronaut_path.read_bytes()))
+        refined = registry.refined(SELFIE, VITMATTE)
+        session.submit([photo.id], [SELFIE, refined], "cpu")
+        assert session.wait(300)
+        raw, result = (session.result(photo.id, s, "cpu") for s in (SELFIE, refined))
+    finally:
+        session.close()
+        pool.shutdown()
+    assert result.ok, result.error
+    assert result.spec == refined and result.matte.shape == raw.matte.shape == (512, 512)
+    known = trimap(raw.alpha, band_pixels(refined.trimap_band, raw.matte.shape))
+    assert (result.matte[known == FOREGROUND] == 255).all()
+    assert (result.matte[known == BACKGROUND] == 0).all()
+    band = (known != FOREGROUND) & (known != BACKGROUND)
+    assert 0.01 < band.mean() < 0.3
+    assert not np.array_equal(result.matte[band], raw.matte[band])  # the network decided
+
+
+def test_not_downloaded_offline_says_so_at_once(offline_hub, astronaut_path):
+    pool = ModelPool(ram_budget_mb=10_000)
+    session = Session(pool)
+    try:
+        photo = session.add_photo("a", "a", "a", PhotoFile("a.png", astronaut_path.read_bytes()))
+        refined = registry.refined(SELFIE, VITMATTE)
+        session.submit([photo.id], [SELFIE, refined], "cpu")
+        assert session.wait(60)
+        start = time.monotonic()
+        result = session.result(photo.id, refined, "cpu")
+    finally:
+        session.close()
+        pool.shutdown()
+    assert time.monotonic() - start < 1.0
+    assert result.error.startswith(
+        "MediaPipe Selfie + ViTMatte is not downloaded yet and the Hugging Face Hub cannot be "
+        "reached (offline)"
+    )
+    assert "hustvl/vitmatte-small-composition-1k" in result.error
+    assert ("vitmatte", "cpu") not in pool.starts
