@@ -27,17 +27,24 @@ from pathlib import Path
 import psutil
 from PIL import Image
 
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, LOADED_RESULT_IMAGES, wait_healthy
+from tests.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOADED_RESULT_IMAGES,
+    ONE_SLIDER,
+    wait_healthy,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RUN = "Run Segmentation and Blurring"
 LOADED_IMAGES = LOADED_RESULT_IMAGES  # the browser test's: loaded result images' addresses
 NEW_BLUR = "src => { const s = (" + LOADED_IMAGES + ")(); return s.length >= 1 && s[0] !== src; }"
-ONE_SLIDER = "() => document.querySelectorAll('[data-testid=stSlider] input').length === 1"
 # Results are on screen: the grid's toolbar is drawn and its first image has loaded (the
 # photo shown before a run is no result).
 RESULTS = (
-    "() => !!document.querySelector('[data-testid=stSlider]') && (" + LOADED_IMAGES + ")()"
+    "() => !!document.querySelector('[data-testid=stMain] [data-testid=stSlider]') && ("
+    + LOADED_IMAGES
+    + ")()"
     ".length >= 1 && !document.body.innerText.includes('not run yet')"
 )
 FIRST_IMAGE = "() => { const s = (" + LOADED_IMAGES + ")(); return s.length && s[0]; }"

@@ -25,6 +25,7 @@ from tests.test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     LOADED_RESULT_IMAGES,
+    ONE_SLIDER,
     free_port,
     wait_healthy,
 )
@@ -38,7 +39,6 @@ ALL_NEW = (
     "return s.length === old.length && s.every(x => !old.includes(x)); }"
 )
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-ONE_SLIDER = "() => document.querySelectorAll('[data-testid=stSlider] input').length === 1"
 
 
 def launch(module: list[str], port: int, home: Path) -> subprocess.Popen:

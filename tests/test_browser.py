@@ -39,6 +39,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
+# The toolbar's Blur Strength is the main area's only slider (the sidebar has its own).
+ONE_SLIDER = (
+    "() => document.querySelectorAll("
+    "'[data-testid=stMain] [data-testid=stSlider] input[type=range]').length === 1"
+)
 LOADED_RESULT_IMAGES = """() => {
     const selector = '[data-testid="stMain"] [data-testid="stImage"] img';
     const images = [...document.querySelectorAll(selector)];
@@ -156,9 +161,7 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     assert fully_visible(page)  # results first, no scrolling
 
     # A rerun briefly keeps the old toolbar beside the new one; wait until it is gone.
-    page.wait_for_function(
-        "() => document.querySelectorAll('[data-testid=stSlider] input[type=range]').length === 1"
-    )
+    page.wait_for_function(ONE_SLIDER)
     slider = page.get_by_role("slider", name="Blur Strength")
     slider.focus()
     for _ in range(5):
