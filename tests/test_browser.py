@@ -355,28 +355,34 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
     matting, offline) shows beside the model's own, both loaded in the first screen."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(server_url)
-    page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
-    sidebar = page.locator('[data-testid="stSidebar"]')
-    sidebar.locator('[data-testid="stMultiSelect"]').get_by_role("combobox").click()
-    page.get_by_role("option", name="MediaPipe Selfie").click()
-    page.keyboard.press("Escape")
-    sidebar.get_by_text("Refiner").wait_for(timeout=30_000)
-    run = page.get_by_role("button", name="Run Segmentation and Blurring")
-    page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
-    run.click()
-    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=120_000)
-    page.get_by_text("MediaPipe Selfie + closed-form matting").first.wait_for()
-    # Both loaded (a rerun may be replacing one), then both within the first screen.
-    boxes = page.wait_for_function(
-        f"""() => {{
-            const imgs = [...document.querySelectorAll('{RESULT_IMAGE}')];
-            if (imgs.length !== 2 || imgs.some(i => !i.complete || !i.naturalWidth)) return null;
-            return imgs.map(i => i.getBoundingClientRect().bottom);
-        }}""",
-        timeout=60_000,
-    ).json_value()
-    assert all(bottom <= 900 for bottom in boxes)
-    page.get_by_role("radio", name="Matte", exact=True).click()
-    page.wait_for_timeout(1000)
-    save_view(page, "refine.png")
-    page.close()
+    try:
+        page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        sidebar.locator('[data-testid="stMultiSelect"]').get_by_role("combobox").click()
+        page.get_by_role("option", name="MediaPipe Selfie").click()
+        page.keyboard.press("Escape")
+        sidebar.get_by_text("Refiner").wait_for(timeout=30_000)
+        run = page.get_by_role("button", name="Run Segmentation and Blurring")
+        page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
+        run.click()
+        page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=120_000)
+        page.get_by_text("MediaPipe Selfie + closed-form matting").first.wait_for()
+        # Both loaded (a rerun may be replacing one), then both within the first screen.
+        boxes = page.wait_for_function(
+            f"""() => {{
+                const imgs = [...document.querySelectorAll('{RESULT_IMAGE}')];
+                const loaded = imgs.filter(i => i.complete && i.naturalWidth);
+                if (imgs.length !== 2 || loaded.length !== 2) return null;
+                return imgs.map(i => i.getBoundingClientRect().bottom);
+            }}""",
+            timeout=60_000,
+        ).json_value()
+        assert all(bottom <= 900 for bottom in boxes)
+        page.get_by_role("radio", name="Matte", exact=True).click()
+        page.wait_for_timeout(1000)
+        save_view(page, "refine.png")
+    except Exception:
+        page.screenshot(path=str(OUTPUT / "refine-failure.png"), full_page=True)
+        raise
+    finally:
+        page.close()
