@@ -357,12 +357,17 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
     page.goto(server_url)
     try:
         page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
+        run = page.get_by_role("button", name="Run Segmentation and Blurring")
+        page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
+        page.get_by_text("not run yet").wait_for()  # the upload's rerun is over
         sidebar = page.locator('[data-testid="stSidebar"]')
-        sidebar.locator('[data-testid="stMultiSelect"]').get_by_role("combobox").click()
-        page.get_by_role("option", name="MediaPipe Selfie").click()
+        picker = sidebar.locator('[data-testid="stMultiSelect"]').get_by_role("combobox")
+        picker.click()
+        page.keyboard.type("MediaPipe")  # the list filters to it; Enter picks it
+        page.get_by_role("option", name="MediaPipe Selfie").wait_for()
+        page.keyboard.press("Enter")
         page.keyboard.press("Escape")
         sidebar.get_by_text("Refiner").wait_for(timeout=30_000)
-        run = page.get_by_role("button", name="Run Segmentation and Blurring")
         page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
         run.click()
         page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=120_000)
