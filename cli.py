@@ -168,9 +168,9 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
     failures, rgb, results = 0, None, {}
     for spec in args.specs:
         bar.set_description(f"{path.name} · {spec.label}")
-        guide = refine_guide(spec, results.get(spec.base.key)) if spec.base else None
-        if isinstance(guide, str):
-            result = ModelResult(spec=spec, device=args.device, error=guide)
+        guide = refine_guide(spec, results.get(spec.base.key), args.device) if spec.base else None
+        if isinstance(guide, ModelResult):
+            result = guide
         else:
             result = pool.run(spec, file, args.device, guide=guide)
         results[spec.key] = result

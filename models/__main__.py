@@ -61,9 +61,10 @@ def check(key: str, device_choice: str) -> int:
     try:
         guide = None
         if spec.base is not None:  # a refiner: on its base model's mask of the photo
-            guide = refine_guide(spec, pool.run(spec.base, photo, device, on_state=show_download))
-        if isinstance(guide, str):
-            result = ModelResult(spec=spec, device=device, error=guide)
+            base = pool.run(spec.base, photo, device, on_state=show_download)
+            guide = refine_guide(spec, base, device)
+        if isinstance(guide, ModelResult):
+            result = guide
         else:
             result = pool.run(spec, photo, device, on_state=show_download, guide=guide)
     finally:

@@ -54,7 +54,7 @@ def shown_path(path: str) -> str:
 def offline_message(spec: ModelSpec, cache: str) -> str:
     cache = shown_path(cache)
     if spec.weights_url:
-        host = spec.weights_url.split("/")[2]
+        host = spec.weights_host
         where = f"{host} cannot be reached (offline). Its weights come from {spec.weights_url}"
     else:
         where = f"the Hugging Face Hub cannot be reached (offline). Its files come from {spec.repo}"

@@ -11,11 +11,13 @@ second instead of retrying. ``HF_HUB_OFFLINE=1`` keeps every download off, not o
 from __future__ import annotations
 
 import hashlib
+import http.client
 import io
 import json
 import logging
 import os
 import socket
+import tempfile
 import threading
 import time
 import urllib.request
@@ -358,13 +360,16 @@ def fetch_weights(spec: ModelSpec) -> Path:
     if not hub_reachable(spec.weights_url):
         raise ModelUnavailable(offline_message(spec, str(path.parent)))
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")
+    # Its own partial file: two workers (or the app and --check) may download at once.
+    fd, name = tempfile.mkstemp(prefix=path.name + ".", suffix=".part", dir=path.parent)
+    os.close(fd)
+    partial = Path(name)
     try:
         digest = _download(spec, partial)
         if spec.weights_md5 and digest != spec.weights_md5:
             raise ModelUnavailable(checksum_message(spec, digest))
         partial.replace(path)
-    except OSError as error:
+    except (OSError, http.client.HTTPException) as error:  # HTTPException: a cut connection
         raise ModelUnavailable(download_failed_message(spec, error)) from error
     finally:
         partial.unlink(missing_ok=True)

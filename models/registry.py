@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Literal
+from urllib.parse import urlparse
 
 MaskKind = Literal["alpha", "binary"]
 
@@ -108,13 +109,17 @@ class ModelSpec:
     @property
     def source(self) -> str:
         if self.weights_url:
-            host = self.weights_url.split("/")[2]
-            return f"{self.package} (PyPI), weights from {host}"
+            return f"{self.package} (PyPI), weights from {self.weights_host}"
         if self.repo and self.package:
             return f"{self.package} (PyPI), weights from HF {self.repo}"
         if self.repo:
             return f"HF {self.repo}"
         return f"{self.package} (PyPI)"
+
+    @property
+    def weights_host(self) -> str | None:
+        """The host ``weights_url`` downloads from."""
+        return urlparse(self.weights_url).hostname if self.weights_url else None
 
     @property
     def soft_mask(self) -> bool:
@@ -411,12 +416,31 @@ def get_spec(key: str) -> ModelSpec:
     if "+" in key:
         base, refiner = key.split("+", 1)
         refiner, _, band = refiner.partition("@")
-        fraction = float(band) / 100 if band else DEFAULT_TRIMAP_BAND
-        return refined(get_spec(base), get_refiner(refiner), fraction)
+        return refined(get_spec(base), get_refiner(refiner), _band(band, key))
     for spec in REGISTRY:
         if spec.key == key:
             return spec
-    raise KeyError(f"unknown model {key!r}; known: {', '.join(s.key for s in REGISTRY)}")
+    raise KeyError(
+        f"unknown model {key!r}; known: {', '.join(s.key for s in REGISTRY)}; a refined one "
+        f"is BASE+REFINER (refiners: {', '.join(s.key for s in REFINERS)})"
+    )
+
+
+def _band(percent: str, key: str) -> float:
+    """The band of a refined key's "@PERCENT" (the default without one)."""
+    if not percent:
+        return DEFAULT_TRIMAP_BAND
+    low, high = MIN_TRIMAP_BAND * 100, MAX_TRIMAP_BAND * 100
+    try:
+        value = float(percent)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        raise KeyError(
+            f"{key!r}: the band after @ is a percent of the photo's longer side, {low:g} to "
+            f"{high:g} (BASE+REFINER@1.5)"
+        )
+    return value / 100
 
 
 def get_refiner(key: str) -> ModelSpec:

@@ -167,18 +167,21 @@ def to_matte(alpha: np.ndarray) -> np.ndarray:
     return (alpha * np.float32(255) + np.float32(0.5)).astype(np.uint8)
 
 
-def refine_guide(spec: ModelSpec, base: ModelResult | None) -> Guide | str:
+def refine_guide(spec: ModelSpec, base: ModelResult | None, device: str) -> Guide | ModelResult:
     """What the refined entry ``spec`` works from: its base model's ``base`` result of the
-    photo as a Guide, or why there is nothing to refine."""
+    photo as a Guide; else the result to keep instead (no subject: an empty matte, as the
+    base found; no usable mask: an error naming why)."""
     assert spec.base is not None, f"{spec.key} refines nothing"
-    label = spec.base.label
+    label, on = spec.base.label, runs_on(spec, device)
     if base is None:
-        return f"Nothing to refine: {label} has no result for this photo yet. Run {label} first."
-    if not base.ok:
-        return f"Nothing to refine: {label} failed on this photo (see its message)."
-    if not base.found_subject:
-        return f"Nothing to refine: {label} found no subject in this photo."
-    return Guide(base.matte, spec.trimap_band)
+        why = f"{label} has no result for this photo yet. Run {label} first."
+    elif not base.ok:
+        why = f"{label} failed on this photo: {base.error}"
+    elif not base.found_subject:
+        return ModelResult(spec=spec, device=on, matte=np.zeros_like(base.matte))
+    else:
+        return Guide(base.matte, spec.trimap_band)
+    return ModelResult(spec=spec, device=on, error=f"Nothing to refine: {why}")
 
 
 def segment(

@@ -258,7 +258,7 @@ class ModelPool:
         failures come back as the result's error. None when ``cancelled()`` turned true
         while the job was still queued."""
         run_on = runs_on(spec, device)
-        offline = hub.offline_reason(spec)
+        offline = hub.offline_reason(spec.runner)  # a refined entry: what its refiner needs
         if offline:
             return ModelResult(spec=spec, device=run_on, error=offline)
         hub_online = hub.hub_reachable() if spec.repo else True

@@ -115,7 +115,17 @@ class Job:
 
     @property
     def key(self) -> ResultKey:
-        return (self.photo.id, self.spec.key, runs_on(self.spec, self.device))
+        return result_key(self.photo.id, self.spec, self.device)
+
+
+def result_key(photo_id: str, spec: ModelSpec, device: str) -> ResultKey:
+    """Where a result is kept: per photo, model and the device it ran on; a refined
+    result also per its base model's device (a CPU refiner of a CUDA mask is not one of the
+    same model's CPU mask)."""
+    on = runs_on(spec, device)
+    if spec.base is not None:
+        on = f"{runs_on(spec.base, device)}>{on}"
+    return (photo_id, spec.key, on)
 
 
 def size_of(value: object) -> int:
@@ -233,7 +243,7 @@ class Session:
     ) -> ModelResult | None:
         """The result of ``spec`` on the photo, its matte with ``mask`` applied (kept as a
         view: the page asks for every result on every rerun)."""
-        key = (photo_id, spec.key, runs_on(spec, device))
+        key = result_key(photo_id, spec, device)
         with self._lock:
             result, packed = self._results.get(key), self._packed.get(key)
         if result is not None and packed is not None:
@@ -346,14 +356,12 @@ class Session:
             return self._running
 
     def _guide(self, job: Job) -> Guide | ModelResult | None:
-        """For a refined entry: its base model's mask of the photo, or the result that says
-        there is none. None for a model's own job."""
+        """For a refined entry: its base model's mask of the photo, or the result to keep
+        instead. None for a model's own job."""
         if job.spec.base is None:
             return None
-        guide = refine_guide(job.spec, self.result(job.photo.id, job.spec.base, job.device))
-        if isinstance(guide, str):
-            return ModelResult(spec=job.spec, device=runs_on(job.spec, job.device), error=guide)
-        return guide
+        base = self.result(job.photo.id, job.spec.base, job.device)
+        return refine_guide(job.spec, base, job.device)
 
     def _work(self) -> None:
         while (job := self._next()) is not None:

@@ -132,9 +132,12 @@ class Release:
 
 @pytest.fixture
 def online(monkeypatch):
+    """Downloads on; no proxy, which would be asked for 127.0.0.1 too."""
     from huggingface_hub import constants
 
     monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    for name in (*hub.PROXY_VARIABLES, "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
     hub.forget_probe()
     yield
     hub.forget_probe()
@@ -185,3 +188,12 @@ def _png(image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_an_unreachable_release_host_is_named_with_the_fix(online):
+    """The Hub may be up while the weights' host is not: the message names the host."""
+    spec = dataclasses.replace(FAST, weights_url="https://weights.invalid/ckpt_fast.pth")
+    reason = hub.offline_reason(spec)
+    assert reason.startswith("InSPyReNet fast is not downloaded yet and weights.invalid cannot")
+    with pytest.raises(ModelUnavailable, match="weights.invalid cannot be reached"):
+        hub.fetch_weights(spec)

@@ -72,13 +72,29 @@ def test_refined_entries_are_named_by_their_parts():
 
 def test_the_guide_says_why_there_is_nothing_to_refine():
     spec = registry.refined(SELFIE, CLOSED_FORM)
-    assert "has no result for this photo yet" in refine_guide(spec, None)
-    failed = ModelResult(SELFIE, "cpu", error="broke")
-    assert "failed on this photo" in refine_guide(spec, failed)
-    nobody = ModelResult(SELFIE, "cpu", matte=np.zeros((4, 4), np.uint8))
-    assert "found no subject" in refine_guide(spec, nobody)
+    assert "has no result for this photo yet" in refine_guide(spec, None, "cpu").error
+    failed = ModelResult(SELFIE, "cpu", error="It broke.")
+    assert refine_guide(spec, failed, "cpu").error.endswith("failed on this photo: It broke.")
+    nobody = refine_guide(spec, ModelResult(SELFIE, "cpu", matte=np.zeros((4, 4), np.uint8)), "cpu")
+    assert nobody.ok and not nobody.found_subject  # nobody to refine is no failure
     found = ModelResult(SELFIE, "cpu", matte=np.full((4, 4), 255, np.uint8))
-    assert isinstance(refine_guide(spec, found), Guide)
+    assert isinstance(refine_guide(spec, found, "cpu"), Guide)
+
+
+def test_a_refined_result_is_kept_per_device_of_its_base(monkeypatch):
+    from models import devices
+    from service.session import result_key
+
+    monkeypatch.setattr(devices, "cuda_available", lambda: True)
+    spec = registry.refined(registry.get_spec("birefnet_portrait"), CLOSED_FORM)
+    assert result_key("p", spec, "cuda") == ("p", spec.key, "cuda>cpu")
+    assert result_key("p", spec, "cpu") == ("p", spec.key, "cpu>cpu")
+
+
+@pytest.mark.parametrize("key", ["mediapipe_selfie+closed_form@9", "mediapipe_selfie+knn@x"])
+def test_a_refined_key_with_a_bad_band_says_what_is_allowed(key):
+    with pytest.raises(KeyError, match="0.2 to 5"):
+        registry.get_spec(key)
 
 
 def test_a_session_refines_its_models_mask_in_one_worker_per_refiner(astronaut_path):

@@ -53,9 +53,9 @@ def test_refines_a_models_mask_in_the_band_only(offline_hub, repo_files, astrona
 
 def test_not_downloaded_offline_says_so_without_starting_it(offline_hub, astronaut_path):
     _, result, starts = refine_the_astronaut(astronaut_path, 60)
-    assert result.error.startswith(
-        "MediaPipe Selfie + ViTMatte is not downloaded yet and the Hugging Face Hub cannot be "
-        "reached (offline)"
+    assert result.error.startswith(  # what is missing is the refiner, not the model
+        "ViTMatte is not downloaded yet and the Hugging Face Hub cannot be reached (offline)"
     )
     assert "hustvl/vitmatte-small-composition-1k" in result.error
+    assert "`uv run python -m models --check vitmatte`" in result.error
     assert ("vitmatte", "cpu") not in starts

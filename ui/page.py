@@ -47,7 +47,7 @@ from models import ModelResult, ModelSpec, hub, pins
 from models.registry import SLOW_S
 from photo import UPLOAD_TYPES, PhotoError, as_text, export_exif
 from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
-from service.session import PREVIEW_MAX_SIDE
+from service.session import PREVIEW_MAX_SIDE, result_key
 
 PITCH = (
     "Upload a portrait, tick segmentation models in the sidebar and compare, side by side, "
@@ -211,7 +211,7 @@ def mask_settings() -> MaskControls:
         key="mask:feather",
         help=f"Softens every mask's edge, {scale} photo.",
     )
-    controls = MaskControls(sensitivity, grow, feather)
+    controls = MaskControls(round(sensitivity, 2), grow, feather)  # 0.5, not 0.50000001
     if not controls.identity:
         st.caption(f"Applied to every mask, its views and downloads ({controls.tag[1:]}).")
     return controls
@@ -385,7 +385,8 @@ class Shown:
 
     spec: ModelSpec
     result: ModelResult | None  # None: not run yet on this photo and device
-    key: tuple[str, str, str]  # (photo id, model key, device it runs on)
+    # (photo id, model key, device it ran on, mask controls' tag): what its views are kept by
+    key: tuple[str, str, str, str]
     waiting: bool = False  # queued or running now
 
     @property
@@ -624,7 +625,9 @@ def show_card(item: Shown) -> bool:
             st.caption("Retrying…")
         return False
     if not result.found_subject:
-        st.warning("No humans detected.")
+        tag = item.key[3]
+        after = f" after the Mask settings ({tag[1:]}): move them back" if tag else ""
+        st.warning(f"No humans detected{after}.")
         return False
     return True
 
@@ -835,7 +838,7 @@ def truth_item(photo: StoredPhoto) -> Shown | None:
     """The true matte as one more place in the grid's Difference view."""
     if photo.truth is None:
         return None
-    key = (photo.id, f"truth-{photo.truth_version}", "cpu")
+    key = (photo.id, f"truth-{photo.truth_version}", "cpu", "")
     return Shown(TRUTH, ModelResult(spec=TRUTH, device="cpu", matte=photo.truth), key)
 
 
@@ -970,10 +973,9 @@ def show_photo(
         st.caption(f"{as_text(photo.file.name)}: " + "; ".join(photo.notes) + ".")
     shown = []
     for spec in everything.chosen:
-        key = (photo.id, spec.key, models.runs_on(spec, device))
+        key = result_key(photo.id, spec, device)
         result = session.result(photo.id, spec, device, finish.mask)
-        shown_key = (photo.id, spec.key + finish.mask.tag, key[2])  # its views, per controls
-        shown.append(Shown(spec, result, shown_key, key in waiting))
+        shown.append(Shown(spec, result, (*key, finish.mask.tag), key in waiting))
     if not any(item.result is not None or item.waiting for item in shown):
         w, h = photo.size
         original = Views(session, photo, grid_side(1)).original()
