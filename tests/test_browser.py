@@ -372,7 +372,11 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
         run.click()
         page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=120_000)
         page.get_by_text("MediaPipe Selfie + closed-form matting").first.wait_for()
-        # Both loaded (a rerun may be replacing one), then both within the first screen.
+        # The runs are over and a rerun's stale copy of the grid is gone (it briefly keeps
+        # the old toolbar and images below the new ones); then both images loaded and
+        # within the first screen.
+        page.get_by_role("button", name="Cancel queued runs").wait_for(state="detached")
+        page.wait_for_function(ONE_SLIDER, timeout=60_000)
         boxes = page.wait_for_function(
             f"""() => {{
                 const imgs = [...document.querySelectorAll('{RESULT_IMAGE}')];
