@@ -57,6 +57,7 @@ ProgressListener = Callable[[str, int, int], None]  # (model label, bytes done, 
 _listener: ProgressListener | None = None
 _probe_lock = threading.Lock()
 _last_probe: dict[str, tuple[bool, float]] = {}  # host -> (reachable, when)
+_probing: dict[str, threading.Lock] = {}  # host -> held while it is being probed
 WEIGHTS_ENV = "PORTRAIT_BLUR_WEIGHTS"
 READ_TIMEOUT_S = 60.0  # a download that receives nothing for this long fails
 CHUNK = 1 << 20
@@ -95,20 +96,35 @@ def _probe(url: str) -> bool:
     return bool(answer and answer[0])
 
 
+def _remembered(host: str) -> bool | None:
+    """The host's last probe while it is still trusted, else None."""
+    with _probe_lock:
+        if host not in _last_probe:
+            return None
+        reachable, when = _last_probe[host]
+    return reachable if time.monotonic() - when < PROBE_MEMORY_S[reachable] else None
+
+
 def hub_reachable(url: str | None = None) -> bool:
     """Whether downloads from ``url``'s host (the Hub's by default) can work: False at once
-    in offline mode, else a remembered probe."""
+    in offline mode, else a remembered probe. One probe per host at a time; the lock the
+    sidebar's known_offline takes is never held while a probe waits on the network."""
     if constants.HF_HUB_OFFLINE:
         return False
     url = url or constants.ENDPOINT
     host = urlparse(url).netloc
+    remembered = _remembered(host)
+    if remembered is not None:
+        return remembered
     with _probe_lock:
-        if host in _last_probe:
-            reachable, when = _last_probe[host]
-            if time.monotonic() - when < PROBE_MEMORY_S[reachable]:
-                return reachable
+        probing = _probing.setdefault(host, threading.Lock())
+    with probing:
+        remembered = _remembered(host)  # another thread may just have probed it
+        if remembered is not None:
+            return remembered
         reachable = _probe(url)
-        _last_probe[host] = (reachable, time.monotonic())
+        with _probe_lock:
+            _last_probe[host] = (reachable, time.monotonic())
         return reachable
 
 

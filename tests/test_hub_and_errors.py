@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from huggingface_hub import errors as hub_errors
@@ -148,3 +150,41 @@ def test_download_sizes_come_from_the_hub_listing_and_are_kept(
     assert tree.asked == [(spec.repo, spec.revision)]  # withoutBG: the pinned revision
     assert hub.availability(spec) == f"{mb:,} MB download"  # measured, kept for later
     assert hub.known_download_mb(spec) == mb
+
+
+def test_a_probe_waiting_on_the_network_never_holds_up_the_sidebar(monkeypatch):
+    """known_offline (asked per model on every rerun) answers while another thread's probe
+    still waits; a second caller for the same host waits for that probe instead of probing."""
+    import threading
+
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    hub.forget_probe()
+    release, probes = threading.Event(), []
+
+    def slow_probe(url):
+        probes.append(url)
+        release.wait(10)
+        return False
+
+    monkeypatch.setattr(hub, "_probe", slow_probe)
+    url = "https://slow.invalid/x"
+    answers = []
+    callers = [threading.Thread(target=lambda: answers.append(hub.hub_reachable(url)))
+               for _ in range(2)]  # fmt: skip
+    try:
+        for caller in callers:
+            caller.start()
+        while not probes:
+            time.sleep(0.01)
+        sidebar = threading.Thread(target=lambda: answers.append(hub.known_offline(url)))
+        sidebar.start()
+        sidebar.join(5)
+        assert not sidebar.is_alive() and answers == [False]  # not known yet, said at once
+    finally:
+        release.set()
+        for caller in callers:
+            caller.join(5)
+        hub.forget_probe()
+    assert answers == [False, False, False] and probes == [url]
