@@ -127,7 +127,6 @@ def start_server(port: int, cache: Path, log: Path) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
         "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--server.fileWatcherType", "none",
     ]  # fmt: skip
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT

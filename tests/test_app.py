@@ -158,7 +158,8 @@ def test_every_view_shows_its_own_image(app, astronaut_path):
 def test_the_sample_portrait_runs_offline(app, predict_calls):
     next(b for b in app.button if b.label == "Try a sample portrait").click().run()
     assert not any(b.label == "Try a sample portrait" for b in app.button)  # loaded
-    at = run_and_wait(app)
+    assert app.session_state["session"].wait(120)  # and running: no Run click needed
+    at = app.run()
     assert not at.exception and model_headers(at) == ["MediaPipe Selfie"]
     assert len(at.image) == 1 and len(predict_calls) == 1
     at.file_uploader[0].set_value(("mine.png", (ROOT / "tests/data/camera.png").read_bytes(),

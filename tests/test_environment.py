@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
 from importlib import metadata
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import ROOT
 
 
 def installed(name: str) -> bool:
@@ -47,3 +50,11 @@ def test_pyarrow_works_with_the_installed_numpy():
 
     table = pyarrow.Table.from_pandas(pd.DataFrame({"iou": np.linspace(0, 1, 3)}))
     assert table.num_rows == 3
+
+
+def test_the_server_watches_no_files():
+    """`uv run` puts .venv inside the project, and Streamlit's watcher watches the project
+    recursively: every file a model worker opens there was an event for it (a slower first
+    page, overflowing queues while models load). The app is run, not edited, by its users."""
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["fileWatcherType"] == "none"

@@ -294,10 +294,14 @@ def unique_titles(names: list[str]) -> list[str]:
     return titles
 
 
-def add_sample(session: Session) -> None:
+def try_sample(session: Session, chosen: list[ModelSpec], device: str) -> None:
+    """Load the bundled portrait and run the ticked models on it (the offline one by
+    default): one click from the landing to a result."""
     if session.photo(SAMPLE_ID) is None:
         file = PhotoFile(SAMPLE.name, SAMPLE.read_bytes())
         session.add_photo(SAMPLE_ID, f"Sample: {SAMPLE.name}", "sample", file)
+    if chosen:
+        session.submit([SAMPLE_ID], chosen, device)
 
 
 def load_uploads(session: Session, files: list) -> tuple[list[StoredPhoto], list[str]]:
@@ -1021,9 +1025,9 @@ def page() -> None:
     elif not files and session.photo(SAMPLE_ID) is None:
         side_column.button(
             SAMPLE_LABEL,
-            on_click=add_sample,
-            args=(session,),
-            help="A bundled portrait (astronaut, public domain)",
+            on_click=try_sample,
+            args=(session, chosen, device),
+            help="Runs the ticked models on a bundled portrait (astronaut, public domain)",
             width="stretch",
         )
     if session.busy:
