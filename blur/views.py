@@ -46,11 +46,15 @@ def checkerboard(shape: tuple[int, int]) -> np.ndarray:
     return np.repeat(board[..., None], 3, axis=2)
 
 
-def cutout(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """The subject (``colours``, e.g. foreground_colours) over a checkerboard."""
+def cutout(
+    colours: np.ndarray, alpha: np.ndarray, backdrop: tuple[int, int, int] | None = None
+) -> np.ndarray:
+    """The subject (``colours``, e.g. foreground_colours) over a checkerboard, or over a
+    solid ``backdrop`` colour (RGB), where a fringe of the old background shows plainly."""
     colours, alpha = validated(colours, alpha)
     a = alpha[..., None]
-    mixed = colours * a + checkerboard(alpha.shape) * (1.0 - a)
+    behind = checkerboard(alpha.shape) if backdrop is None else np.float32(backdrop)
+    mixed = colours * a + behind * (1.0 - a)
     return np.clip(mixed + 0.5, 0, 255).astype(np.uint8)
 
 

@@ -153,6 +153,9 @@ def test_every_view_shows_its_own_image(app, astronaut_path):
     assert image_urls(at)[0] not in seen.values()
     next(s for s in at.slider if s.label == "Blur Strength").set_value(11).run()
     assert len(set(image_urls(at))) == 1  # the overlay does not depend on the blur
+    at = choose_view(at, "Cut-out")
+    next(s for s in at.selectbox if s.label == "Backdrop").set_value("Black").run()
+    assert not at.exception and image_urls(at)[0] not in seen.values()
 
 
 def test_the_sample_portrait_runs_offline(app, predict_calls):

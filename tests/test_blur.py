@@ -67,6 +67,17 @@ def test_cutout_shows_checks_where_there_is_no_subject():
     assert tuple(out[48, 48]) == (200, 10, 10)
 
 
+def test_cutout_over_a_solid_backdrop_mixes_soft_edges_with_it():
+    from blur import cutout
+
+    image = np.full((4, 4, 3), (200, 10, 10), np.uint8)
+    alpha = np.array([[0.0, 0.25, 1.0, 1.0]] * 4, np.float32)
+    out = cutout(image, alpha, backdrop=(0, 177, 64))
+    assert tuple(out[0, 0]) == (0, 177, 64)
+    assert tuple(out[0, 1]) == (50, 135, 51)  # a quarter subject, three quarters backdrop
+    assert tuple(out[0, 3]) == (200, 10, 10)
+
+
 def test_difference_colours_each_side_of_a_disagreement():
     from blur import difference
     from blur.views import ONLY_MODEL, ONLY_REFERENCE

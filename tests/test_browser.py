@@ -169,7 +169,8 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     page.wait_for_timeout(500)
     save_view(page, "screenshot.png")
 
-    # Every view of the mask: a new image each, loaded; back to Blur, the kept blur.
+    # Every view of the mask (and the cut-out's backdrop): a new image each, loaded; back to
+    # Blur, the kept blur.
     blurred = page.evaluate(LOADED_RESULT_IMAGES)[0]
     shown = {blurred}
     for view in ("Overlay", "Matte", "Cut-out", "Difference"):
@@ -177,7 +178,11 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
         shown.add(wait_for_new_image(page, *shown))
         if view == "Overlay":
             save_view(page, "overlay.png")
-    assert len(shown) == 5
+        if view == "Cut-out":  # over a solid colour instead of the checks
+            page.locator('[data-testid="stSelectbox"]').filter(has_text="Backdrop").click()
+            page.get_by_role("option", name="Black").click()
+            shown.add(wait_for_new_image(page, *shown))
+    assert len(shown) == 6
     page.get_by_role("radio", name="Blur", exact=True).click()
     assert wait_for_new_image(page, *(shown - {blurred})) == blurred
     assert not failed, f"server errors: {failed}"

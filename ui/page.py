@@ -67,6 +67,11 @@ POLL_SECONDS = 0.5
 # many users are under way, every page polls half as often (measured with bench load).
 BUSY_POLL_SECONDS, BUSY_JOBS = 1.0, 3
 VIEWS = ("Blur", "Overlay", "Matte", "Cut-out", "Difference")
+# What the cut-out is shown over: checks for "transparent", solid colours to see fringes.
+BACKDROPS = {
+    "Checkerboard": None, "White": (255, 255, 255), "Black": (0, 0, 0),
+    "Grey": (128, 128, 128), "Green": (0, 177, 64),
+}  # fmt: skip
 LENS_LABELS = {"gaussian": "Gaussian", "disc": "Lens (bokeh)"}
 DOWNLOAD_LABELS = {
     "blur.jpg": "Blurred photo (JPEG)",
@@ -414,17 +419,26 @@ def grid_side(models: int) -> int:
     return min(PREVIEW_MAX_SIDE, max(640, 2200 // columns))
 
 
-def view_setting(view: str, look: Look, outline: bool, reference: Shown | None):
-    """What a view's image depends on besides the result: the key its image is kept by."""
-    if view == "Blur":
-        return look
-    if view == "Overlay":
-        return outline
-    if view == "Cut-out":
-        return look.clean_edges
-    if view == "Difference":
-        return reference.key if reference else None
-    return None
+@dataclass(frozen=True)
+class ViewChoice:
+    """The grid's view (one of VIEWS) and that view's own option."""
+
+    view: str = "Blur"
+    outline: bool = False  # Overlay: the contour alone
+    backdrop: str = "Checkerboard"  # Cut-out: one of BACKDROPS
+    reference: Shown | None = None  # Difference: the result compared with
+
+    def setting(self, look: Look):
+        """What the view's image depends on besides the result: the key it is kept by."""
+        if self.view == "Blur":
+            return look
+        if self.view == "Overlay":
+            return self.outline
+        if self.view == "Cut-out":
+            return look.clean_edges, self.backdrop
+        if self.view == "Difference":
+            return self.reference.key if self.reference else None
+        return None
 
 
 class Views:
@@ -464,45 +478,50 @@ class Views:
         sigma = blur.strength_sigma(look.strength, self.shape)
         return self.plan(item, look.clean_edges).render(sigma, look.lens)
 
-    def image(self, item: Shown, view: str, look: Look, outline: bool, reference) -> bytes:
-        """The JPEG of ``item`` in ``view`` (one of VIEWS) at this size."""
+    def image(self, item: Shown, choice: ViewChoice, look: Look) -> bytes:
+        """The JPEG of ``item`` in the chosen view at this size."""
         base = self.base
+        backdrop = BACKDROPS[choice.backdrop]
         makers = {
             "Blur": lambda: self.blurred(item, look),
-            "Overlay": lambda: blur.mask_overlay(base, self.alpha(item), outline),
+            "Overlay": lambda: blur.mask_overlay(base, self.alpha(item), choice.outline),
             "Matte": lambda: self.matte(item),
-            "Cut-out": lambda: blur.cutout(self.colours(item, look.clean_edges), self.alpha(item)),
-            "Difference": lambda: blur.difference(base, self.alpha(item), self.alpha(reference)),
+            "Cut-out": lambda: blur.cutout(
+                self.colours(item, look.clean_edges), self.alpha(item), backdrop
+            ),
+            "Difference": lambda: blur.difference(
+                base, self.alpha(item), self.alpha(choice.reference)
+            ),
         }
-        setting = view_setting(view, look, outline, reference)
-        return self._view(item, (view, setting), lambda: jpeg(makers[view]()))
+        key = (choice.view, choice.setting(look))
+        return self._view(item, key, lambda: jpeg(makers[choice.view]()))
 
-    def zoom_tile(self, item: Shown, view: str, look: Look, outline: bool, reference,
-                  square: Square) -> bytes:  # fmt: skip
-        """The JPEG of ``item`` in ``view`` within ``square`` of the full-resolution photo."""
-        setting = view_setting(view, look, outline, reference)
+    def zoom_tile(self, item: Shown, choice: ViewChoice, look: Look, square: Square) -> bytes:
+        """The JPEG of ``item`` in the chosen view within ``square`` of the full-resolution
+        photo."""
         return self._view(
             item,
-            ("zoom", view, setting, square),
-            lambda: jpeg(magnified(self._zoomed(item, view, look, outline, reference, square),
-                                   ZOOM_TILE), quality=92),
+            ("zoom", choice.view, choice.setting(look), square),
+            lambda: jpeg(magnified(self._zoomed(item, choice, look, square), ZOOM_TILE),
+                         quality=92),
         )  # fmt: skip
 
-    def _zoomed(self, item: Shown, view: str, look: Look, outline: bool, reference,
-                square: Square) -> np.ndarray:  # fmt: skip
+    def _zoomed(self, item: Shown, choice: ViewChoice, look: Look, square: Square) -> np.ndarray:
         size = self.photo.size
         box = square.grown(ZOOM_MARGIN, size)
         rgb = self.zoom_photo(box)
         alpha = matte_window(item.result.matte, size, box)
+        view = choice.view
         if view == "Overlay":
-            out = blur.mask_overlay(rgb, alpha, outline)
+            out = blur.mask_overlay(rgb, alpha, choice.outline)
         elif view == "Matte":
             out = np.clip(alpha * 255 + 0.5, 0, 255).astype(np.uint8)
         elif view == "Cut-out":
             colours = blur.foreground_colours(rgb, alpha) if look.clean_edges else rgb
-            out = blur.cutout(colours, alpha)
+            out = blur.cutout(colours, alpha, BACKDROPS[choice.backdrop])
         elif view == "Difference":
-            out = blur.difference(rgb, alpha, matte_window(reference.result.matte, size, box))
+            reference = choice.reference.result.matte
+            out = blur.difference(rgb, alpha, matte_window(reference, size, box))
         else:
             # The blurred background upsampled from the preview's (smoother than a pixel
             # here at every strength); the subject and its edges composited at full size.
@@ -650,7 +669,7 @@ def image_width(photo: StoredPhoto) -> int:
     return max(120, round(IMAGE_HEIGHT * w / h))
 
 
-def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[str, int, bool, Shown | None]:
+def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[ViewChoice, int]:
     """The toolbar above the grid: view, Blur Strength, and the view's own option."""
     view_column, strength_column, option_column = st.columns([4, 3, 2], vertical_alignment="bottom")
     with view_column:
@@ -667,10 +686,16 @@ def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[str, int, bo
             f"{blur.REFERENCE_SIDE} px on its longer side, scaled to each photo, so a setting "
             "looks the same on every photo. Moving it never runs a model again.",
         )
-    outline, reference = False, None
+    choice = ViewChoice(view)
     with option_column:
         if view == "Overlay":
-            outline = st.toggle("Outline only", key="outline")
+            choice = ViewChoice(view, outline=st.toggle("Outline only", key="outline"))
+        elif view == "Cut-out":
+            backdrop = st.selectbox(
+                "Backdrop", list(BACKDROPS), key="backdrop",
+                help="A solid colour shows what is left of the old background at the edges.",
+            )  # fmt: skip
+            choice = ViewChoice(view, backdrop=backdrop)
         elif view == "Difference":
             found = ([truth] if truth else []) + [item for item in shown if item.has_alpha]
             if found:
@@ -682,7 +707,8 @@ def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[str, int, bo
                     help="Orange: subject only for the model; blue: only for this reference.",
                 )
                 reference = next(item for item in found if item.spec == spec)
-    return view, strength, outline, reference
+                choice = ViewChoice(view, reference=reference)
+    return choice, strength
 
 
 @st.fragment
@@ -692,7 +718,7 @@ def show_results(
 ) -> None:  # fmt: skip
     """The grid: every model's image in one view, name and timing above; then the
     before/after and the agreement. A fragment: its widgets rerun only this."""
-    view, strength, outline, reference = view_settings(shown, truth_item(photo))
+    choice, strength = view_settings(shown, truth_item(photo))
     look = finish.with_strength(strength)
     views = Views(session, photo, grid_side(len(shown)))
     slots = min(COLUMNS_PER_ROW, len(shown))
@@ -701,7 +727,7 @@ def show_results(
         for column, item in zip(st.columns(slots), row, strict=False):
             with column:
                 if show_card(item):
-                    data = views.image(item, view, look, outline, reference)
+                    data = views.image(item, choice, look)
                     show_image(data, image_width(photo))
                     downloads(session, photo, item.spec, device, look, finish.keep_gps)
     if any(exportable(session, p, everything.chosen, device) for p in everything.photos):
@@ -722,7 +748,7 @@ def show_results(
             help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
         )
     found = [item for item in shown if item.has_alpha]
-    show_zoom(views, found, view, look, outline, reference)
+    show_zoom(views, found, choice, look)
     show_before_after(views, found, look)
 
 
@@ -730,8 +756,7 @@ def percent(zoom: int) -> str:
     return f"{zoom}%"
 
 
-def show_zoom(views: Views, found: list[Shown], view: str, look: Look, outline: bool,
-              reference) -> None:  # fmt: skip
+def show_zoom(views: Views, found: list[Shown], choice: ViewChoice, look: Look) -> None:
     """The same square of every result, from full-resolution data, side by side."""
     if not found:
         return
@@ -761,7 +786,7 @@ def show_zoom(views: Views, found: list[Shown], view: str, look: Look, outline: 
             for column, item in zip(st.columns(COLUMNS_PER_ROW), row, strict=False):
                 with column:
                     st.markdown(f"**{as_text(item.spec.label)}**")
-                    tile = views.zoom_tile(item, view, look, outline, reference, square)
+                    tile = views.zoom_tile(item, choice, look, square)
                     st.image(tile, width=ZOOM_TILE)
 
 
@@ -797,7 +822,7 @@ def show_divide(views: Views, found: list[Shown], look: Look) -> None:
     )
     item = next(item for item in found if item.spec == spec)
     labels = ("Original", item.spec.label)
-    blurred = views.image(item, "Blur", look, False, None)
+    blurred = views.image(item, ViewChoice("Blur"), look)
     h, w = views.shape
     page = before_after_html(
         views.original(), blurred, (w, h), labels, IMAGE_HEIGHT, memory_key=views.photo.id
