@@ -117,6 +117,19 @@ def main(argv: list[str] | None = None) -> int:
     print((args.out / "leaderboard.md").read_text())
     print(f"Report: {report}")
     failed = [r for r in results.rows if "error" in r]
-    for row in failed:
-        print(f"{row['image']} · {row['model']}: {row['error']}", file=sys.stderr)
+    for line in failure_lines(failed):
+        print(line, file=sys.stderr)
     return 1 if failed or problems else 0
+
+
+def failure_lines(failed: list[dict], named: int = 3) -> list[str]:
+    """One line per model and error: a model that cannot start fails every photo alike."""
+    photos: dict[tuple[str, str], list[str]] = {}
+    for row in failed:
+        photos.setdefault((row["model"], row["error"]), []).append(row["image"])
+    lines = []
+    for (model, error), names in photos.items():
+        more = len(names) - named
+        which = ", ".join(names[:named]) + (f" and {more} more" if more > 0 else "")
+        lines.append(f"{model} on {which}: {error}")
+    return lines

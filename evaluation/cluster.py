@@ -123,8 +123,32 @@ def evaluate_on_ray(items: list[Item], specs: list[ModelSpec], device: str, out:
             num_gpus=1 if device == "cuda" else 0,
             num_cpus=1,
         )
-        for row in scored.iter_rows():
-            record = json.loads(row["row"])
-            keep(results, out, record, row["png"] or None)
-            progress(f"{record['image']} · {spec.label} (Ray)", 1)
+        arrived = set()
+        try:
+            for row in scored.iter_rows():
+                record = json.loads(row["row"])
+                keep(results, out, record, row["png"] or None)
+                arrived.add(record["image"])
+                progress(f"{record['image']} · {spec.label} (Ray)", 1)
+        except ray.exceptions.RayError as error:  # the other models still run
+            # The traceback is Ray's and the node's; the line below says what to do.
+            logging.getLogger(__name__).debug("%s failed on Ray", spec.key, exc_info=error)
+            message = cluster_failure(spec, error)
+            for job in jobs[spec.key]:
+                if job["name"] not in arrived:  # tried again on a rerun, as any failure
+                    keep(results, out, {"image": job["name"], "model": spec.key,
+                                        "error": message}, None)  # fmt: skip
+                    progress(f"{job['name']} · {spec.label} (Ray)", 1)
     return results
+
+
+def cluster_failure(spec: ModelSpec, error: Exception) -> str:
+    """One line for a model that Ray could not run: the cause (the last line of what Ray
+    reports, the error raised on the node) and the usual fix."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    cause = lines[-1] if lines else type(error).__name__
+    return (
+        f"{spec.label} could not run on the Ray cluster ({cause}). Every node needs this "
+        "project and its packages as on this machine (`uv sync --extra cluster` in the "
+        "project's folder there); the node's Ray log has the details."
+    )

@@ -57,6 +57,38 @@ def test_ray_resumes_too(local_ray, tmp_path):
     assert (tmp_path / "per_image.jsonl").read_text() == before
 
 
+class StartsForSelfieOnly(cluster.ModelActor):
+    """An actor that cannot start for any other model, as on a node without this project
+    (Ray imports this module on its workers by name)."""
+
+    def __init__(self, spec, device) -> None:
+        if spec.key != "mediapipe_selfie":
+            raise ModuleNotFoundError("No module named 'evaluation'")
+        super().__init__(spec, device)
+
+
+def test_a_model_that_cannot_start_on_ray_is_one_line_and_the_rest_run(
+    local_ray, tmp_path, add_standin_model, monkeypatch, capsys
+):  # fmt: skip
+    add_standin_model("square", "Square")
+    model_actor = cluster.ModelActor
+    monkeypatch.setattr(cluster, "ModelActor", StartsForSelfieOnly)
+    args = ["eval", "--synthetic", "2", "--model", "square", "--model", "mediapipe_selfie",
+            "--out", str(tmp_path), "--ray", "auto"]  # fmt: skip
+    assert cli.main(args) == 1
+    found = rows(tmp_path)
+    assert all("sad" in found[(f"synthetic-00{n}", "mediapipe_selfie")] for n in (0, 1))
+    err = capsys.readouterr().err.splitlines()
+    failed = [line for line in err if line.startswith("square on ")]
+    assert len(failed) == 1, err  # one line for both photos
+    assert "synthetic-000, synthetic-001" in failed[0]
+    assert "Square could not run on the Ray cluster (ModuleNotFoundError: No module named " \
+           "'evaluation')" in failed[0]  # fmt: skip
+    assert "uv sync --extra cluster" in failed[0]
+    monkeypatch.setattr(cluster, "ModelActor", model_actor)
+    assert cli.main(args) == 0  # a rerun tries the failed ones again
+
+
 def test_without_ray_installed_the_flag_says_how_to_get_it(monkeypatch, tmp_path, capsys):
     import builtins
 
