@@ -26,14 +26,13 @@ from blur.mask_controls import (
     adjust_matte,
 )
 from exports import Export, photo_folders, write_files
-from models import devices
+from models import devices, registry
 from models.__main__ import format_table, registry_rows
 from models.registry import (
     DEFAULT_TRIMAP_BAND,
     MAX_TRIMAP_BAND,
     MIN_TRIMAP_BAND,
     REFINERS,
-    REGISTRY,
     ModelSpec,
     get_refiner,
     get_spec,
@@ -60,7 +59,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("photos", nargs="*", type=Path, help="photos to process")
     parser.add_argument(
         "--model", action="append", dest="models", metavar="KEY",
-        choices=[spec.key for spec in REGISTRY],
+        choices=[spec.key for spec in registry.REGISTRY],  # as it is now
         help="model key (repeat for several; see --list-models)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, help="folder for the results")

@@ -20,8 +20,8 @@ from tqdm import tqdm
 from cli import device_argument
 from evaluation import cluster, run, synthetic
 from evaluation.dataset import pair_files
-from models import devices
-from models.registry import REGISTRY, get_spec
+from models import devices, registry
+from models.registry import get_spec
 from service import ModelPool, PhotoFile, configure_logging
 
 
@@ -37,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="make N labelled composites here and evaluate on them")  # fmt: skip
     parser.add_argument("--mattes", type=Path, help="folder of true mattes, named as the photos")
     parser.add_argument("--model", action="append", dest="models", metavar="KEY", required=True,
-                        choices=[spec.key for spec in REGISTRY])  # fmt: skip
+                        choices=[spec.key for spec in registry.REGISTRY])  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="folder for the results")
     parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)
     parser.add_argument("--seed", type=int, default=0, help="of the synthetic set")

@@ -11,9 +11,11 @@ internet or the models in its Hugging Face cache (HF_HUB_CACHE on shared storage
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from evaluation.run import Progress, Results, keep, pending, score_photo
 from models.registry import ModelSpec
 
 PROJECT = Path(__file__).resolve().parent.parent
+log = logging.getLogger(__name__)
 
 
 class RayMissing(RuntimeError):
@@ -100,8 +103,8 @@ def evaluate_on_ray(items: list[Item], specs: list[ModelSpec], device: str, out:
     model (each holding one GPU on CUDA), rows kept as they arrive."""
     import ray
 
-    quiet = ray.data.DataContext.get_current()
-    quiet.enable_progress_bars = False  # the command's own bar counts the photos
+    # The command's own bar counts the photos.
+    ray.data.DataContext.get_current().enable_progress_bars = False
     logging.getLogger("ray.data").setLevel(logging.WARNING)
     out.mkdir(parents=True, exist_ok=True)
     results = Results(out)
@@ -125,14 +128,14 @@ def evaluate_on_ray(items: list[Item], specs: list[ModelSpec], device: str, out:
         )
         arrived = set()
         try:
-            for row in scored.iter_rows():
-                record = json.loads(row["row"])
-                keep(results, out, record, row["png"] or None)
-                arrived.add(record["image"])
-                progress(f"{record['image']} · {spec.label} (Ray)", 1)
+            with quiet("ray.data"):  # its traceback of our error is said in one line below
+                for row in scored.iter_rows():
+                    record = json.loads(row["row"])
+                    keep(results, out, record, row["png"] or None)
+                    arrived.add(record["image"])
+                    progress(f"{record['image']} · {spec.label} (Ray)", 1)
         except ray.exceptions.RayError as error:  # the other models still run
-            # The traceback is Ray's and the node's; the line below says what to do.
-            logging.getLogger(__name__).debug("%s failed on Ray", spec.key, exc_info=error)
+            log.debug("%s failed on Ray", spec.key, exc_info=error)
             message = cluster_failure(spec, error)
             for job in jobs[spec.key]:
                 if job["name"] not in arrived:  # tried again on a rerun, as any failure
@@ -142,13 +145,49 @@ def evaluate_on_ray(items: list[Item], specs: list[ModelSpec], device: str, out:
     return results
 
 
+@contextlib.contextmanager
+def quiet(logger_name: str):
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+# The last line of a Python traceback: the error raised on the node.
+RAISED = re.compile(r"^[\w.]*(Error|Exception|Exit|Interrupt)\b(: .*)?$")
+
+
+def reported(error: BaseException) -> list[BaseException]:
+    """``error`` and what it was raised from, outermost first (Ray wraps a node's error in
+    its own, and Ray Data wraps that again)."""
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        cause = getattr(error, "cause", None)
+        error = cause if isinstance(cause, BaseException) else error.__cause__ or error.__context__
+    return chain
+
+
 def cluster_failure(spec: ModelSpec, error: Exception) -> str:
-    """One line for a model that Ray could not run: the cause (the last line of what Ray
-    reports, the error raised on the node) and the usual fix."""
-    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    cause = lines[-1] if lines else type(error).__name__
-    return (
-        f"{spec.label} could not run on the Ray cluster ({cause}). Every node needs this "
-        "project and its packages as on this machine (`uv sync --extra cluster` in the "
-        "project's folder there); the node's Ray log has the details."
-    )
+    """One line for a model that Ray could not run: the error raised on the node (Ray's
+    message ends with that node's traceback) and, if the model's actor could not even
+    start, the usual fix."""
+    import ray
+
+    raised = [
+        line.strip()
+        for told in reported(error)
+        for line in str(told).splitlines()
+        if RAISED.match(line.strip()) and not line.strip().startswith("ray.")
+    ]
+    cause = raised[-1] if raised else type(error).__name__
+    if isinstance(error, ray.exceptions.ActorDiedError) and "creation task" in str(error):
+        return (
+            f"{spec.label} could not start on the Ray cluster ({cause}). Every node needs "
+            "this project and its packages as on this machine (`uv sync --extra cluster` "
+            "in the project's folder there); the node's Ray log has the details."
+        )
+    return f"{spec.label} failed on the Ray cluster ({cause}); the node's Ray log has the details."

@@ -57,34 +57,46 @@ def test_ray_resumes_too(local_ray, tmp_path):
     assert (tmp_path / "per_image.jsonl").read_text() == before
 
 
-class StartsForSelfieOnly(cluster.ModelActor):
-    """An actor that cannot start for any other model, as on a node without this project
-    (Ray imports this module on its workers by name)."""
+class FailingActor(cluster.ModelActor):
+    """The "square" model's actor cannot start, as on a node without this project; the
+    "square-2" model's breaks on every photo it is handed; any other model runs. (Ray imports
+    this module on its workers by name.)"""
 
     def __init__(self, spec, device) -> None:
-        if spec.key != "mediapipe_selfie":
+        if spec.key == "square":
             raise ModuleNotFoundError("No module named 'evaluation'")
         super().__init__(spec, device)
 
+    def __call__(self, batch: dict) -> dict:
+        if self.spec.key == "square-2":
+            raise ValueError("a bug in the scoring")
+        return super().__call__(batch)
 
-def test_a_model_that_cannot_start_on_ray_is_one_line_and_the_rest_run(
+
+def test_models_that_fail_on_ray_say_why_in_a_line_each_and_the_rest_run(
     local_ray, tmp_path, add_standin_model, monkeypatch, capsys
 ):  # fmt: skip
     add_standin_model("square", "Square")
+    add_standin_model("square-2", "Square 2")
     model_actor = cluster.ModelActor
-    monkeypatch.setattr(cluster, "ModelActor", StartsForSelfieOnly)
-    args = ["eval", "--synthetic", "2", "--model", "square", "--model", "mediapipe_selfie",
-            "--out", str(tmp_path), "--ray", "auto"]  # fmt: skip
+    monkeypatch.setattr(cluster, "ModelActor", FailingActor)
+    args = ["eval", "--synthetic", "2", "--model", "square", "--model", "square-2",
+            "--model", "mediapipe_selfie", "--out", str(tmp_path), "--ray", "auto"]  # fmt: skip
     assert cli.main(args) == 1
     found = rows(tmp_path)
     assert all("sad" in found[(f"synthetic-00{n}", "mediapipe_selfie")] for n in (0, 1))
-    err = capsys.readouterr().err.splitlines()
-    failed = [line for line in err if line.startswith("square on ")]
-    assert len(failed) == 1, err  # one line for both photos
-    assert "synthetic-000, synthetic-001" in failed[0]
-    assert "Square could not run on the Ray cluster (ModuleNotFoundError: No module named " \
-           "'evaluation')" in failed[0]  # fmt: skip
-    assert "uv sync --extra cluster" in failed[0]
+    err = capsys.readouterr().err
+    assert "Full stack trace" not in err  # Ray Data's own report of what is said below
+    failed = {line.split(" on ")[0]: line for line in err.splitlines() if " on synthetic" in line}
+    assert sorted(failed) == ["square", "square-2"]  # a line per model, for both photos
+    assert (
+        "square on synthetic-000, synthetic-001: Square could not start on the Ray "
+        "cluster (ModuleNotFoundError: No module named 'evaluation')" in failed["square"]
+    )
+    assert "uv sync --extra cluster" in failed["square"]
+    assert "Square 2 failed on the Ray cluster (ValueError: a bug in the scoring)" \
+           in failed["square-2"]  # fmt: skip
+    assert "uv sync" not in failed["square-2"]  # not a missing install
     monkeypatch.setattr(cluster, "ModelActor", model_actor)
     assert cli.main(args) == 0  # a rerun tries the failed ones again
 
