@@ -156,6 +156,10 @@ def test_every_view_shows_its_own_image(app, astronaut_path):
     at = choose_view(at, "Cut-out")
     next(s for s in at.selectbox if s.label == "Backdrop").set_value("Black").run()
     assert not at.exception and image_urls(at)[0] not in seen.values()
+    at = choose_view(choose_view(at, "Blur"), "Cut-out")  # each view's option is kept
+    assert next(s for s in at.selectbox if s.label == "Backdrop").value == "Black"
+    at = choose_view(at, "Overlay")
+    assert next(t for t in at.toggle if t.label == "Outline only").value
 
 
 def test_the_sample_portrait_runs_offline(app, predict_calls):

@@ -299,14 +299,13 @@ def unique_titles(names: list[str]) -> list[str]:
     return titles
 
 
-def try_sample(session: Session, chosen: list[ModelSpec], device: str) -> None:
-    """Load the bundled portrait and run the ticked models on it (the offline one by
-    default): one click from the landing to a result."""
+def try_sample(session: Session) -> None:
+    """Load the bundled portrait; the run that follows runs the ticked models on it (the
+    offline one by default), as if Run were clicked: one click from the landing to a result."""
     if session.photo(SAMPLE_ID) is None:
         file = PhotoFile(SAMPLE.name, SAMPLE.read_bytes())
         session.add_photo(SAMPLE_ID, f"Sample: {SAMPLE.name}", "sample", file)
-    if chosen:
-        session.submit([SAMPLE_ID], chosen, device)
+    st.session_state["run_sample"] = True
 
 
 def load_uploads(session: Session, files: list) -> tuple[list[StoredPhoto], list[str]]:
@@ -419,7 +418,7 @@ def grid_side(models: int) -> int:
     return min(PREVIEW_MAX_SIDE, max(640, 2200 // columns))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: its images are kept by setting()
 class ViewChoice:
     """The grid's view (one of VIEWS) and that view's own option."""
 
@@ -669,6 +668,17 @@ def image_width(photo: StoredPhoto) -> int:
     return max(120, round(IMAGE_HEIGHT * w / h))
 
 
+def kept(option: str, default):
+    """A view's option as last chosen: Streamlit forgets a widget's own state on the first
+    run that does not draw it (one in another view), so the page keeps it."""
+    return st.session_state.get(f"kept:{option}", default)
+
+
+def keep(option: str, value):
+    st.session_state[f"kept:{option}"] = value
+    return value
+
+
 def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[ViewChoice, int]:
     """The toolbar above the grid: view, Blur Strength, and the view's own option."""
     view_column, strength_column, option_column = st.columns([4, 3, 2], vertical_alignment="bottom")
@@ -689,13 +699,15 @@ def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[ViewChoice, 
     choice = ViewChoice(view)
     with option_column:
         if view == "Overlay":
-            choice = ViewChoice(view, outline=st.toggle("Outline only", key="outline"))
+            outline = st.toggle("Outline only", value=kept("outline", False))
+            choice = ViewChoice(view, outline=keep("outline", outline))
         elif view == "Cut-out":
+            backdrops = list(BACKDROPS)
             backdrop = st.selectbox(
-                "Backdrop", list(BACKDROPS), key="backdrop",
+                "Backdrop", backdrops, index=backdrops.index(kept("backdrop", backdrops[0])),
                 help="A solid colour shows what is left of the old background at the edges.",
             )  # fmt: skip
-            choice = ViewChoice(view, backdrop=backdrop)
+            choice = ViewChoice(view, backdrop=keep("backdrop", backdrop))
         elif view == "Difference":
             found = ([truth] if truth else []) + [item for item in shown if item.has_alpha]
             if found:
@@ -1042,6 +1054,8 @@ def page() -> None:
         st.error(message)
     # Results live per (photo, model, device): clicking again runs only what is missing
     # or failed; moving the slider never runs a model.
+    if st.session_state.pop("run_sample", False):
+        clicked = True  # with this run's models and device, as Run
     if clicked and photos:
         session.submit([photo.id for photo in photos], chosen, device)
     # After the submit, so a run just started can be cancelled at once.
@@ -1051,7 +1065,7 @@ def page() -> None:
         side_column.button(
             SAMPLE_LABEL,
             on_click=try_sample,
-            args=(session, chosen, device),
+            args=(session,),
             help="Runs the ticked models on a bundled portrait (astronaut, public domain)",
             width="stretch",
         )
