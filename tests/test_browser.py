@@ -187,17 +187,30 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     assert wait_for_new_image(page, *(shown - {blurred})) == blurred
     assert not failed, f"server errors: {failed}"
 
-    # The zoom: where the spot is, and the same spot of the result at full resolution.
+    # The zoom: the same spot of the result at full resolution, moved by a slider or by a
+    # click on the photo beside it.
     page.get_by_text("Zoom: the same spot of every result", exact=False).click()
-    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 3", timeout=60_000)
-    tile = page.evaluate(LOADED_RESULT_IMAGES)[2]
-    page.get_by_role("slider", name="Across").focus()
-    page.keyboard.press("ArrowLeft")
-    page.wait_for_function(
-        f"t => {{ const s = ({LOADED_RESULT_IMAGES})(); return s.length >= 3 && s[2] !== t; }}",
-        arg=tile,
-        timeout=60_000,
+    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=60_000)
+    tile = page.evaluate(LOADED_RESULT_IMAGES)[1]
+    new_tile = (
+        f"t => {{ const s = ({LOADED_RESULT_IMAGES})(); return s.length >= 2 && s[1] !== t "
+        "&& s[1]; }"
     )
+    across = page.get_by_role("slider", name="Across")
+    across.focus()
+    page.keyboard.press("ArrowLeft")
+    tile = page.wait_for_function(new_tile, arg=tile, timeout=60_000).json_value()
+    picker = page.locator('img[alt="Click to zoom there"]')
+    picker.wait_for(timeout=30_000)
+    assert picker.evaluate("img => img.complete && img.naturalWidth") > 0
+    box = picker.bounding_box()
+    page.mouse.click(box["x"] + 0.1 * box["width"], box["y"] + 0.8 * box["height"])
+    page.wait_for_function(new_tile, arg=tile, timeout=60_000)
+    spot = [
+        page.get_by_test_id("stSlider").filter(has_text=name).get_by_test_id("stSliderThumbValue")
+        .inner_text() for name in ("Across", "Down")
+    ]  # fmt: skip
+    assert spot == ["10", "80"]  # the sliders moved to the click
     page.locator('[data-testid="stExpander"]').first.scroll_into_view_if_needed()
     save_view(page, "zoom.png")
     page.get_by_text("Zoom: the same spot of every result", exact=False).click()  # close

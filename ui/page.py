@@ -48,6 +48,7 @@ from models.registry import SLOW_S
 from photo import UPLOAD_TYPES, PhotoError, as_text, export_exif
 from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
 from service.session import PREVIEW_MAX_SIDE, result_key
+from ui.spot_picker import picked, spot_picker
 
 PITCH = (
     "Upload a portrait, tick segmentation models in the sidebar and compare, side by side, "
@@ -782,17 +783,25 @@ def show_zoom(views: Views, found: list[Shown], choice: ViewChoice, look: Look) 
         return
     with section:
         controls, where = st.columns([3, 1])
-        across, down = subject_top(views.alpha(found[0]))  # where hair usually is
+        spot = (f"across:{photo.id}", f"down:{photo.id}")
+        if spot[0] not in st.session_state:
+            start = subject_top(views.alpha(found[0]))  # where hair usually is
+            for key, fraction in zip(spot, start, strict=True):
+                st.session_state[key] = round(100 * fraction)
         with controls:
-            across = st.slider("Across", 0, 100, round(100 * across), key=f"across:{photo.id}")
-            down = st.slider("Down", 0, 100, round(100 * down), key=f"down:{photo.id}")
+            across = st.slider("Across", 0, 100, key=spot[0])
+            down = st.slider("Down", 0, 100, key=spot[1])
             zoom = st.select_slider(
                 "Zoom", ZOOMS, value=200, format_func=percent, key=f"zoom-level:{photo.id}",
                 help="Screen pixels per photo pixel, in percent: 400% shows each photo pixel "
                 "as a 4x4 block.",
             )  # fmt: skip
         square = square_at(photo.size, across / 100, down / 100, zoom, ZOOM_TILE)
-        where.image(locator(views, square), caption="Where", width=200)
+        with where:
+            picker = f"spot:{photo.id}"
+            spot_picker(jpeg(locator(views, square)), picker, partial(move_spot, picker, spot),
+                        width=200)  # fmt: skip
+            st.caption("Where: click the photo to zoom there")
         for first in range(0, len(found), COLUMNS_PER_ROW):
             row = found[first : first + COLUMNS_PER_ROW]
             for column, item in zip(st.columns(COLUMNS_PER_ROW), row, strict=False):
@@ -800,6 +809,15 @@ def show_zoom(views: Views, found: list[Shown], choice: ViewChoice, look: Look) 
                     st.markdown(f"**{as_text(item.spec.label)}**")
                     tile = views.zoom_tile(item, choice, look, square)
                     st.image(tile, width=ZOOM_TILE)
+
+
+def move_spot(picker: str, spot: tuple[str, str]) -> None:
+    """A click on the picker moves the Across and Down sliders there (a callback: before
+    the rerun draws them)."""
+    where = picked(picker)
+    if where is not None:
+        for key, fraction in zip(spot, where, strict=True):
+            st.session_state[key] = round(100 * fraction)
 
 
 def locator(views: Views, square: Square) -> np.ndarray:
