@@ -1,11 +1,13 @@
 """`uv run python -m bench ui`: how fast the page is, in a real browser on a real server.
 
 Prints, on this machine:
-- cold start: from launching `streamlit run app.py` until it listens and until its title is
-  on screen in Chromium, against a reference script that shows only the same title;
+- cold start: from launching `uv run streamlit run app.py` until it listens and until its
+  title is on screen in Chromium, against a reference script that shows only the same title;
 - slider: one Blur Strength step on a 12 MP photo with four results (MediaPipe Selfie and
   three stand-ins, bench/standin_server.py), from the key press until all four new blurred
-  images have loaded; then the same with five such photos in tabs.
+  images have loaded; then the same with five such photos in tabs;
+- zoom: one Across step of the open zoom on that photo until the four new tiles (cut from
+  full-resolution data) have loaded.
 Nothing here is asserted by the test suite.
 """
 
@@ -37,6 +39,10 @@ SERVER_OPTIONS = ("--server.headless", "true")
 LOADED = LOADED_RESULT_IMAGES  # the browser test's: loaded result images' addresses
 ALL_NEW = (
     "old => { const s = (" + LOADED + ")(); "
+    "return s.length === old.length && s.every(x => !old.includes(x)); }"
+)
+TILES_NEW = (  # the zoom's tiles: the result images after the grid's four
+    "old => { const s = (" + LOADED + ")().slice(4); "
     "return s.length === old.length && s.every(x => !old.includes(x)); }"
 )
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
@@ -140,7 +146,27 @@ def slider_steps(page, steps: int) -> list[float]:
     return times
 
 
-def with_results(browser, url: str, photos: list[Path], steps: int) -> list[float]:
+def zoom_steps(page, steps: int) -> list[float]:
+    """Seconds per Across step of the open zoom until every zoomed tile is new and loaded
+    (the tiles are the result images after the grid's four)."""
+    page.get_by_text("Zoom: the same spot of every result", exact=False).click()
+    page.wait_for_function(f"({LOADED})().length >= 8", timeout=60_000)
+    across = page.get_by_role("slider", name="Across")
+    times = []
+    for _ in range(steps):
+        page.wait_for_function(IDLE, timeout=60_000)
+        before = page.evaluate(LOADED)[4:]
+        across.focus()
+        start = time.monotonic()
+        page.keyboard.press("ArrowLeft")
+        page.wait_for_function(TILES_NEW, arg=before, timeout=60_000)
+        times.append(time.monotonic() - start)
+    return times
+
+
+def with_results(browser, url: str, photos: list[Path], steps: int, zoom: bool = False):
+    """Slider step times on a page with these photos' results; with ``zoom``, also the
+    zoom's Across step times."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(url)
     page.locator('input[type="file"]').set_input_files([str(p) for p in photos])
@@ -152,8 +178,9 @@ def with_results(browser, url: str, photos: list[Path], steps: int) -> list[floa
     # The runs of hidden tabs go on; wait for them, so only the slider is measured.
     page.get_by_role("progressbar").wait_for(state="detached", timeout=600_000)
     times = slider_steps(page, steps)
+    zoomed = zoom_steps(page, steps) if zoom else []
     page.close()
-    return times
+    return times, zoomed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,10 +212,14 @@ def main(argv: list[str] | None = None) -> int:
             wait_healthy(url, server, timeout=120)
             print(f"\nBlur Strength step, 12 MP photo, 4 results, until all 4 new images load "
                   f"({steps} steps; target <= 0.3 s):")  # fmt: skip
-            for label, shown in (("1 photo", photos[:1]), ("5 photos in tabs", photos)):
-                times = with_results(browser, url, shown, steps)
+            one, zoomed = with_results(browser, url, photos[:1], steps, zoom=True)
+            five, _ = with_results(browser, url, photos, steps)
+            for label, times in (("1 photo", one), ("5 photos in tabs", five)):
                 print(f"  {label:<17} median {statistics.median(times):.2f} s, "
                       f"worst {max(times):.2f} s")  # fmt: skip
+            median, worst = statistics.median(zoomed), max(zoomed)
+            print("Zoom, 1 photo: an Across step until the 4 new full-resolution tiles load: "
+                  f"median {median:.2f} s, worst {worst:.2f} s")  # fmt: skip
         finally:
             server.terminate()
             server.wait(15)
