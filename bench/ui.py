@@ -41,8 +41,9 @@ ALL_NEW = (
     "old => { const s = (" + LOADED + ")(); "
     "return s.length === old.length && s.every(x => !old.includes(x)); }"
 )
-TILES_NEW = (  # the zoom's tiles: the result images after the grid's four
-    "old => { const s = (" + LOADED + ")().slice(4); "
+TILES = "() => (" + LOADED + ")().slice(4)"  # the zoom's: after the grid's four
+TILES_NEW = (
+    "old => { const s = (" + TILES + ")(); "
     "return s.length === old.length && s.every(x => !old.includes(x)); }"
 )
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
@@ -130,20 +131,28 @@ def cold_start(browser, home: Path, rounds: int = 3) -> dict[str, list[float]]:
     }
 
 
-def slider_steps(page, steps: int) -> list[float]:
-    """Seconds per Blur Strength step until every shown blurred image is new and loaded."""
+def key_steps(page, control, key: str, shown: str, all_new: str, steps: int,
+              settled: tuple[str, ...] = (IDLE,)) -> list[float]:  # fmt: skip
+    """Seconds per press of ``key`` on ``control`` until the images ``shown`` lists are all
+    new and loaded (``all_new``), each press once the page has ``settled``."""
     times = []
-    slider = page.get_by_role("slider", name="Blur Strength")
     for _ in range(steps):
-        page.wait_for_function(IDLE, timeout=60_000)
-        page.wait_for_function(ONE_SLIDER, timeout=60_000)  # a rerun's old toolbar is gone
-        before = page.evaluate(LOADED)
-        slider.focus()
+        for condition in settled:
+            page.wait_for_function(condition, timeout=60_000)
+        before = page.evaluate(shown)
+        control.focus()
         start = time.monotonic()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_function(ALL_NEW, arg=before, timeout=60_000)
+        page.keyboard.press(key)
+        page.wait_for_function(all_new, arg=before, timeout=60_000)
         times.append(time.monotonic() - start)
     return times
+
+
+def slider_steps(page, steps: int) -> list[float]:
+    """Seconds per Blur Strength step until every shown blurred image is new and loaded."""
+    slider = page.get_by_role("slider", name="Blur Strength")
+    # ONE_SLIDER: a rerun's old toolbar is gone.
+    return key_steps(page, slider, "ArrowRight", LOADED, ALL_NEW, steps, (IDLE, ONE_SLIDER))
 
 
 def zoom_steps(page, steps: int) -> list[float]:
@@ -152,16 +161,7 @@ def zoom_steps(page, steps: int) -> list[float]:
     page.get_by_text("Zoom: the same spot of every result", exact=False).click()
     page.wait_for_function(f"({LOADED})().length >= 8", timeout=60_000)
     across = page.get_by_role("slider", name="Across")
-    times = []
-    for _ in range(steps):
-        page.wait_for_function(IDLE, timeout=60_000)
-        before = page.evaluate(LOADED)[4:]
-        across.focus()
-        start = time.monotonic()
-        page.keyboard.press("ArrowLeft")
-        page.wait_for_function(TILES_NEW, arg=before, timeout=60_000)
-        times.append(time.monotonic() - start)
-    return times
+    return key_steps(page, across, "ArrowLeft", TILES, TILES_NEW, steps)
 
 
 def with_results(browser, url: str, photos: list[Path], steps: int, zoom: bool = False):
