@@ -38,9 +38,9 @@ from models.registry import (
     get_spec,
     refined,
 )
-from models.runtime import ModelResult, refine_guide
 from photo import PhotoError, decode_photo, export_exif
 from service import ModelPool, PhotoFile, configure_logging
+from service.runs import run_spec
 
 log = logging.getLogger("portrait_blur.cli")
 
@@ -167,11 +167,8 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
     failures, rgb, results = 0, None, {}
     for spec in args.specs:
         bar.set_description(f"{path.name} · {spec.label}")
-        guide = refine_guide(spec, results.get(spec.base.key), args.device) if spec.base else None
-        if isinstance(guide, ModelResult):
-            result = guide
-        else:
-            result = pool.run(spec, file, args.device, guide=guide)
+        base = results.get(spec.base.key) if spec.base else None
+        result = run_spec(pool, spec, file, args.device, base)
         results[spec.key] = result
         if not result.ok:
             tqdm.write(f"{path.name}: {result.error}", file=sys.stderr)

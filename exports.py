@@ -46,12 +46,11 @@ def _png(array: np.ndarray, mode: str) -> bytes:
 
 
 def _full_alpha(item: Export) -> np.ndarray:
-    alpha = blur.resize_alpha(item.alpha, item.rgb.shape[:2])
-    return alpha.astype(np.float32) * np.float32(1 / 255) if alpha.dtype == np.uint8 else alpha
+    return blur.to_alpha(blur.resize_alpha(item.alpha, item.rgb.shape[:2]))
 
 
 def _matte(item: Export) -> np.ndarray:
-    return np.clip(_full_alpha(item) * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return blur.to_matte(_full_alpha(item))
 
 
 def _cutout(item: Export) -> bytes:

@@ -4,7 +4,7 @@ Pure numpy + OpenCV: no Streamlit, no torch. Images are HxWx3 uint8 RGB, alphas 
 float32 in [0, 1] at the image's size.
 """
 
-from blur.arrays import fit_within, resize_alpha
+from blur.arrays import fit_within, resize_alpha, to_alpha, to_matte
 from blur.composite import (
     DEFAULT_STRENGTH,
     MAX_STRENGTH,
@@ -41,4 +41,6 @@ __all__ = [
     "mask_overlay",
     "resize_alpha",
     "strength_sigma",
+    "to_alpha",
+    "to_matte",
 ]

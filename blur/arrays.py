@@ -48,6 +48,19 @@ def expand(small: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray
     return big
 
 
+def to_matte(alpha: np.ndarray) -> np.ndarray:
+    """float alpha (nominally [0, 1]) -> uint8 matte 0..255, rounded and clipped."""
+    scaled = np.asarray(alpha, np.float32) * np.float32(255) + np.float32(0.5)
+    return np.clip(scaled, 0, 255).astype(np.uint8)
+
+
+def to_alpha(matte: np.ndarray) -> np.ndarray:
+    """uint8 matte 0..255 -> float32 alpha in [0, 1]; a float alpha is returned as it is."""
+    if matte.dtype != np.uint8:
+        return matte.astype(np.float32, copy=False)
+    return matte.astype(np.float32) * np.float32(1 / 255)
+
+
 def to_uint8(plate: np.ndarray) -> np.ndarray:
     if plate.dtype == np.uint8:
         return plate

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from blur.arrays import to_alpha, to_matte
 from blur.composite import REFERENCE_SIDE
 
 MIN_SENSITIVITY, MAX_SENSITIVITY = 0.05, 0.95
@@ -76,5 +77,4 @@ def adjust_matte(matte: np.ndarray, controls: MaskControls) -> np.ndarray:
     """A uint8 matte with ``controls`` applied (the matte itself for the defaults)."""
     if controls.identity:
         return matte
-    alpha = adjust(matte.astype(np.float32) * np.float32(1 / 255), controls)
-    return (alpha * np.float32(255) + np.float32(0.5)).astype(np.uint8)
+    return to_matte(adjust(to_alpha(matte), controls))

@@ -14,18 +14,17 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import re
 import sys
 from pathlib import Path
 
 import numpy as np
 
+from blur.arrays import to_alpha, to_matte
 from evaluation.dataset import Item
 from evaluation.run import Progress, Results, keep, pending, score_photo
 from models.registry import ModelSpec
 
-PROJECT = Path(__file__).resolve().parent.parent
 log = logging.getLogger(__name__)
 
 
@@ -46,11 +45,9 @@ def connect(address: str, cpus: int | None = None) -> None:
         ) from None
     if ray.is_initialized():
         return
-    from service.pool import NO_TELEMETRY, SAFE_LOADING
+    from service.environment import worker_variables
 
-    env = {**NO_TELEMETRY, **SAFE_LOADING}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT), os.environ.get("PYTHONPATH")]))
-    runtime_env = {"env_vars": env}
+    runtime_env = {"env_vars": worker_variables()}
     if address == "auto":
         try:
             ray.init(address="auto", runtime_env=runtime_env, log_to_driver=False)
@@ -84,7 +81,7 @@ class ModelActor:
                                            batch["truth"], strict=True):  # fmt: skip
             result = self.pool.run(self.spec, PhotoFile(str(file), bytes(data)), self.device)
             worker_mb = self.pool.peak_mb(self.spec.key, result.device)
-            alpha = np.asarray(truth, np.float32) / 255
+            alpha = to_alpha(np.asarray(truth, np.uint8))
             row, png = score_photo(self.spec, str(name), alpha, result, worker_mb)
             rows.append(json.dumps(row))
             pngs.append(png or b"")
@@ -110,7 +107,7 @@ def evaluate_on_ray(items: list[Item], specs: list[ModelSpec], device: str, out:
     results = Results(out)
     jobs: dict[str, list[dict]] = {spec.key: [] for spec in specs}
     for item, data, truth, todo in pending(items, specs, results, progress):
-        matte = np.clip(truth * 255 + 0.5, 0, 255).astype(np.uint8)
+        matte = to_matte(truth)
         for spec in todo:
             jobs[spec.key].append(
                 {"name": item.name, "file": item.image.name, "data": data, "truth": matte}

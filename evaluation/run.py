@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from blur.arrays import to_alpha
 from evaluation import metrics
 from evaluation.dataset import Item, read_matte
 from exports import Export, make_file
@@ -113,7 +114,7 @@ def score_photo(spec: ModelSpec, name: str, truth: np.ndarray, result: ModelResu
     matte = result.matte_at(truth.shape)
     png = io.BytesIO()
     Image.fromarray(matte).save(png, "PNG")
-    scores = metrics.score(matte.astype(np.float32) / 255, truth).flat()
+    scores = metrics.score(to_alpha(matte), truth).flat()
     return {**row, "inference_s": result.inference_s, **scores}, png.getvalue()
 
 

@@ -16,6 +16,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from blur.arrays import to_matte
+
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 SUBJECT = "astronaut.png"  # 512x512; its head and shoulders are where the silhouette is
 BACKGROUNDS = ("coffee.png", "chelsea.png")  # no person in either
@@ -112,5 +114,5 @@ def write(count: int, images: Path, mattes: Path, seed: int = 0) -> None:
     mattes.mkdir(parents=True, exist_ok=True)
     for name, image, alpha in samples(count, seed):
         Image.fromarray(image).save(images / f"{name}.png")
-        matte = np.clip(alpha * 255 + 0.5, 0, 255).astype(np.uint8)
+        matte = to_matte(alpha)
         Image.fromarray(matte).save(mattes / f"{name}.png")

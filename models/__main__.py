@@ -49,8 +49,8 @@ def format_table(rows: list[tuple[str, ...]]) -> str:
 
 def check(key: str, device_choice: str) -> int:
     """Download (if needed) and run one model on the bundled portrait, as the app runs it."""
-    from models.runtime import ModelResult, refine_guide
     from service import ModelPool, PhotoFile, configure_logging
+    from service.runs import run_spec
 
     configure_logging()
     spec = checked_spec(key)
@@ -59,14 +59,10 @@ def check(key: str, device_choice: str) -> int:
     print(f"Checking {spec.label} ({spec.source}) on {devices.device_label(device)}…", flush=True)
     pool = ModelPool()
     try:
-        guide = None
+        base = None
         if spec.base is not None:  # a refiner: on its base model's mask of the photo
-            base = pool.run(spec.base, photo, device, on_state=show_download)
-            guide = refine_guide(spec, base, device)
-        if isinstance(guide, ModelResult):
-            result = guide
-        else:
-            result = pool.run(spec, photo, device, on_state=show_download, guide=guide)
+            base = run_spec(pool, spec.base, photo, device, on_state=show_download)
+        result = run_spec(pool, spec, photo, device, base, on_state=show_download)
     finally:
         pool.shutdown()
     if not result.ok:

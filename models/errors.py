@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 from huggingface_hub import errors as hub_errors
 
+from models.paths import hub_cache
 from models.registry import ModelSpec
 
 
@@ -121,8 +122,6 @@ def caused_by_memory(error: BaseException) -> bool:
 
 def describe_failure(spec: ModelSpec, error: BaseException) -> str:
     """One clear line for the model's column; never a traceback."""
-    from models.hub import cache_dir
-
     for cause in _chain(error):
         if isinstance(cause, ModelUnavailable):
             return str(cause)
@@ -131,7 +130,7 @@ def describe_failure(spec: ModelSpec, error: BaseException) -> str:
         if isinstance(cause, hub_errors.IncompleteSnapshotError):
             return incomplete_message(spec, "files", cause.snapshot_path or "the cache")
         if _is_offline(cause) and (spec.repo or spec.weights_url):
-            return offline_message(spec, str(cache_dir()))
+            return offline_message(spec, str(hub_cache()))
         if is_out_of_memory(cause):
             return out_of_memory_message(spec)
         if is_unsafe_pickle(cause):

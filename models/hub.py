@@ -43,6 +43,7 @@ from models.errors import (
     incomplete_message,
     offline_message,
 )
+from models.paths import hub_cache, sizes_file, weights_dir
 from models.registry import ModelSpec
 
 log = logging.getLogger("portrait_blur.hub")
@@ -58,7 +59,6 @@ _listener: ProgressListener | None = None
 _probe_lock = threading.Lock()
 _last_probe: dict[str, tuple[bool, float]] = {}  # host -> (reachable, when)
 _probing: dict[str, threading.Lock] = {}  # host -> held while it is being probed
-WEIGHTS_ENV = "PORTRAIT_BLUR_WEIGHTS"
 READ_TIMEOUT_S = 60.0  # a download that receives nothing for this long fails
 CHUNK = 1 << 20
 
@@ -67,10 +67,6 @@ def set_progress_listener(listener: ProgressListener | None) -> None:
     """Receive the byte counts of every download in this process (a model worker's pipe)."""
     global _listener
     _listener = listener
-
-
-def cache_dir() -> Path:
-    return Path(constants.HF_HUB_CACHE)
 
 
 def _can_connect(host: str, port: int) -> bool:
@@ -151,16 +147,6 @@ def source_url(spec: ModelSpec) -> str:
     return spec.weights_url or constants.ENDPOINT
 
 
-def weights_dir() -> Path:
-    """Where weights published outside the Hub are kept: $PORTRAIT_BLUR_WEIGHTS, or
-    portrait-blur/weights in the user's cache folder."""
-    configured = os.environ.get(WEIGHTS_ENV)
-    if configured:
-        return Path(configured)
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "portrait-blur" / "weights"
-
-
 def weights_file(spec: ModelSpec) -> Path:
     assert spec.weights_url, f"{spec.key} has no weights_url"
     return weights_dir() / spec.key / PurePosixPath(urlparse(spec.weights_url).path).name
@@ -211,11 +197,6 @@ def availability(spec: ModelSpec) -> str:
         return OFFLINE
     measured = known_download_mb(spec)
     return f"{measured:,} MB download" if measured else f"~{spec.download_mb:,} MB download"
-
-
-def sizes_file() -> Path:
-    """Download sizes read from the Hub, kept beside the pins for offline use."""
-    return pins.pins_file().parent / "download-sizes.json"
 
 
 def _revision_name(spec: ModelSpec) -> str:
@@ -285,7 +266,7 @@ def learn_download_sizes(specs) -> None:
 def offline_reason(spec: ModelSpec) -> str | None:
     """The message for a model that needs a download the Hub cannot serve now, else None."""
     if missing_files(spec) and not hub_reachable(source_url(spec)):
-        kept = weights_file(spec).parent if spec.weights_url else cache_dir()
+        kept = weights_file(spec).parent if spec.weights_url else hub_cache()
         return offline_message(spec, str(kept))
     return None
 

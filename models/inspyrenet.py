@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 from PIL import Image
 
-from models import hub
+from models import hub, paths
 from models.registry import ModelSpec
 
 CONFIG_FOLDER_ENV = "TRANSPARENT_BACKGROUND_FILE_PATH"  # where the package copies its config
@@ -33,7 +33,7 @@ class InSPyReNetSegmenter:
     def __init__(self, spec: ModelSpec, device: str) -> None:
         assert spec.variant in ("base", "fast"), spec.variant
         checkpoint = hub.fetch_weights(spec)
-        os.environ.setdefault(CONFIG_FOLDER_ENV, str(hub.weights_dir()))
+        os.environ.setdefault(CONFIG_FOLDER_ENV, str(paths.weights_dir()))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "Failed to import flet": its GUI, unused here
             from transparent_background import Remover

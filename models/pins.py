@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import threading
 import time
 from dataclasses import asdict, dataclass
@@ -22,9 +21,9 @@ from pathlib import Path
 
 from models.cache_files import read_json, write_json
 from models.errors import ModelUnavailable, shown_path
+from models.paths import pins_file
 from models.registry import ModelSpec
 
-PINS_ENV = "PORTRAIT_BLUR_PINS"  # the lock file's path, if not the default
 CODE_SUFFIXES = (".py",)
 PICKLE_SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".pkl")
 
@@ -37,14 +36,6 @@ class Pin:
     commit: str
     code: dict[str, str]  # .py file name -> sha256 of its bytes
     pinned_at: str  # when, in UTC, ISO 8601
-
-
-def pins_file() -> Path:
-    configured = os.environ.get(PINS_ENV)
-    if configured:
-        return Path(configured)
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "portrait-blur" / "pins.json"
 
 
 def pinned_files(spec: ModelSpec) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from blur.arrays import resize_alpha, to_alpha, to_matte
 from models.devices import device_for
 from models.errors import caused_by_memory, describe_failure
 from models.registry import ModelSpec, get_spec
@@ -43,10 +44,7 @@ class Guide:
 
     def alpha_at(self, size: tuple[int, int]) -> np.ndarray:
         """float32 alpha at ``size`` (w, h)."""
-        matte = self.matte
-        if matte.shape != (size[1], size[0]):
-            matte = cv2.resize(matte, size, interpolation=cv2.INTER_LINEAR)
-        return matte.astype(np.float32) * np.float32(1 / 255)
+        return to_alpha(resize_alpha(self.matte, (size[1], size[0])))
 
 
 @dataclass
@@ -67,20 +65,16 @@ class ModelResult:
     @property
     def alpha(self) -> np.ndarray | None:
         """The matte as float32 in [0, 1] (a new array on every call)."""
-        return None if self.matte is None else self.matte.astype(np.float32) / 255.0
+        return None if self.matte is None else to_alpha(self.matte)
 
     def matte_at(self, shape: tuple[int, int]) -> np.ndarray:
         """The uint8 matte at ``shape`` (h, w): area-averaged down, bilinear up."""
         assert self.matte is not None, "a failed result has no alpha"
-        small = self.matte
-        if small.shape != shape:
-            method = cv2.INTER_AREA if shape[0] < small.shape[0] else cv2.INTER_LINEAR
-            small = cv2.resize(small, (shape[1], shape[0]), interpolation=method)
-        return small
+        return resize_alpha(self.matte, shape)
 
     def alpha_at(self, shape: tuple[int, int]) -> np.ndarray:
         """float32 alpha at ``shape`` (h, w): resized as uint8 first, which is cheaper."""
-        return self.matte_at(shape).astype(np.float32) * np.float32(1 / 255)
+        return to_alpha(self.matte_at(shape))
 
     @property
     def found_subject(self) -> bool:
@@ -160,11 +154,6 @@ def as_alpha(raw: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if alpha.shape != (size[1], size[0]):
         alpha = cv2.resize(alpha, size, interpolation=cv2.INTER_LINEAR)
     return np.clip(np.nan_to_num(alpha, nan=0.0), 0.0, 1.0)
-
-
-def to_matte(alpha: np.ndarray) -> np.ndarray:
-    """float alpha in [0, 1] -> uint8 matte, rounded."""
-    return (alpha * np.float32(255) + np.float32(0.5)).astype(np.uint8)
 
 
 def refine_guide(spec: ModelSpec, base: ModelResult | None, device: str) -> Guide | ModelResult:

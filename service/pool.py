@@ -30,32 +30,17 @@ import psutil
 from models import devices, hub
 from models.registry import ModelSpec
 from models.runtime import Guide, ModelResult, runs_on
+from service.environment import worker_environment
+from service.protocol import Done, Download, Failed, FromWorker, Load, Run, Stage
 
 log = logging.getLogger("portrait_blur.pool")
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 POLL_S = 0.1
 LOAD_STALL_S = 300.0  # a load (download, build) with no progress for this long is killed
 RAM_BUDGET_ENV = "PORTRAIT_BLUR_MODEL_MEMORY_MB"
 RAM_SHARE = 0.5  # default budget: half the machine's memory, the rest for sessions
 GPU_SHARE = 0.9
 CUDA_RAM_MB = 1500  # host memory of a CUDA worker before it is measured
-
-
-# Libraries that report usage when allowed to, told not to in model workers: these are
-# people's photos. (Ultralytics is switched off by the SAM3 adapter itself.)
-NO_TELEMETRY = {"HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
-# Every torch.load in a worker unpickles tensors and plain data only, even where a library
-# asks for more (Ultralytics loads SAM3's checkpoint with weights_only=False): a pickle that
-# would run code is refused (models.errors explains it in the model's column).
-SAFE_LOADING = {"TORCH_FORCE_WEIGHTS_ONLY_LOAD": "1"}
-
-
-def worker_environment() -> dict[str, str]:
-    """The server's environment, the project on the path, no usage reporting, and only
-    weights unpickled."""
-    path = [str(PROJECT_ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, **NO_TELEMETRY, **SAFE_LOADING, "PYTHONPATH": os.pathsep.join(path)}
 
 
 def _resident_peak_mb(process: subprocess.Popen | None) -> float:
@@ -182,7 +167,7 @@ class Worker:
         )
         theirs.close()
         self.conn = Connection(ours.detach())
-        self.conn.send(("model", self.spec, self.device))
+        self.conn.send(Load(self.spec, self.device))
         self.loaded = False
         self.rss_mb = 0.0
 
@@ -385,7 +370,7 @@ class ModelPool:
             self.starts[(spec.key, worker.device)] += 1
         self.jobs[(spec.key, worker.device)] += 1
         try:
-            worker.conn.send(("run", photo.name, photo.data, hub_online, guide))
+            worker.conn.send(Run(photo.name, photo.data, hub_online, guide))
             result, ran_from = self._follow(worker, result, report)
             if result.load_s:  # the user waited for the process and its imports too
                 result.load_s = max(result.load_s, ran_from - started)
@@ -414,25 +399,29 @@ class ModelPool:
                     result.error = self._stalled(worker, waited)
                     return result, stage.since
                 continue
-            message = conn.recv()
-            kind = message[0]
-            if kind == "stage":
-                stage = JobState("loading" if message[1] == "load" else "running", time.monotonic())
+            message: FromWorker = conn.recv()
+            if isinstance(message, Stage):
+                running = message.stage == "run"
+                stage = JobState("running" if running else "loading", time.monotonic())
                 report(stage)
-            elif kind == "download":
-                stage = JobState("downloading", time.monotonic(), 0, message[1], message[2])
+            elif isinstance(message, Download):
+                stage = JobState("downloading", time.monotonic(), 0, message.done_bytes,
+                                 message.total_bytes)  # fmt: skip
                 report(stage)
-            elif kind == "done":
-                result.matte, result.inference_s, result.load_s = message[1:4]
+            elif isinstance(message, Done):
+                result.matte, result.inference_s = message.matte, message.inference_s
+                result.load_s = message.load_s
                 worker.loaded = True
                 worker.measure()
                 return result, stage.since
-            elif kind == "failed":
-                result.error, trace, out_of_memory = message[1:]
-                log.error("%s failed on %s:\n%s", spec.label, worker.device, trace)
-                if out_of_memory:
+            elif isinstance(message, Failed):
+                result.error = message.message
+                log.error("%s failed on %s:\n%s", spec.label, worker.device, message.traceback)
+                if message.out_of_memory:
                     worker.stop()  # give the memory back to the models that come next
                 return result, stage.since
+            else:
+                raise AssertionError(f"not a worker message: {message!r}")
 
     def _timed_out(self, worker: Worker, waited: float) -> str:
         spec, limit = worker.spec, worker.spec.timeout(worker.device)

@@ -26,10 +26,11 @@ import numpy as np
 import blur
 from blur.mask_controls import MaskControls, adjust_matte
 from models.registry import ModelSpec
-from models.runtime import Guide, ModelResult, refine_guide, runs_on
+from models.runtime import ModelResult, runs_on
 from photo import Photo, decode_photo
 from service import memory
 from service.pool import JobState, ModelPool, PhotoFile
+from service.runs import run_spec
 
 PREVIEW_MAX_SIDE = 1280  # what the browser gets; full resolution is for downloads only
 SESSION_BUDGET_ENV = "PORTRAIT_BLUR_SESSION_MB"
@@ -355,28 +356,15 @@ class Session:
             self._running = self._queue.popleft() if self._queue else None
             return self._running
 
-    def _guide(self, job: Job) -> Guide | ModelResult | None:
-        """For a refined entry: its base model's mask of the photo, or the result to keep
-        instead. None for a model's own job."""
-        if job.spec.base is None:
-            return None
-        base = self.result(job.photo.id, job.spec.base, job.device)
-        return refine_guide(job.spec, base, job.device)
-
     def _work(self) -> None:
         while (job := self._next()) is not None:
-            guide = self._guide(job)
-            if isinstance(guide, ModelResult):
-                result = guide
-            else:
-                result = self.pool.run(
-                    job.spec,
-                    job.photo.file,
-                    job.device,
-                    on_state=lambda state, job=job: setattr(job, "state", state),
-                    cancelled=lambda job=job: job.cancelled,
-                    guide=guide,
-                )
+            spec, photo = job.spec, job.photo
+            base = self.result(photo.id, spec.base, job.device) if spec.base else None
+            result = run_spec(
+                self.pool, spec, photo.file, job.device, base,
+                on_state=lambda state, job=job: setattr(job, "state", state),
+                cancelled=lambda job=job: job.cancelled,
+            )  # fmt: skip
             with self._lock:
                 if result is not None and job.photo.id in self._photos:
                     self._results[job.key] = result

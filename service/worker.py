@@ -4,14 +4,7 @@ Started by ``service.pool`` as ``python -m service.worker FD``, where FD is its 
 socket pair. The pool can kill it at any moment (a hung or crashed model), which returns
 all of its memory to the system; nothing else lives in this process.
 
-Protocol (pickled tuples over a ``multiprocessing.connection.Connection``):
-    pool -> worker   ("model", spec, device)            once, first
-                     ("run", photo_name, photo_bytes, hub_online, guide)
-                     (guide: None, or a refiner's models.runtime.Guide)
-    worker -> pool   ("stage", "load" | "run")
-                     ("download", done_bytes, total_bytes)
-                     ("done", matte, inference_s, load_s, input_size)
-                     ("failed", message, traceback_text, out_of_memory)
+The messages are ``service.protocol``'s.
 """
 
 from __future__ import annotations
@@ -62,45 +55,41 @@ def serve(conn: Connection) -> None:
     from models import hub, runtime
     from models.errors import caused_by_memory, describe_failure
     from service.memory import release_memory
+    from service.protocol import Done, Download, Failed, FromWorker, Load, Run, Stage
 
-    _, spec, device = conn.recv()
+    load: Load = conn.recv()
+    spec, device = load.spec, load.device
     send_lock = threading.Lock()  # downloads may report progress from their own threads
 
-    def send(message: tuple) -> None:
+    def send(message: FromWorker) -> None:
         with send_lock:
             conn.send(message)
 
-    hub.set_progress_listener(lambda label, done, total: send(("download", done, total)))
+    hub.set_progress_listener(lambda label, done, total: send(Download(done, total)))
     segmenter = None
     while True:
         try:
-            _, name, data, hub_online, guide = conn.recv()
+            job: Run = conn.recv()
         except EOFError:
             return  # the pool closed its end: shut down
         try:
             load_s = 0.0
             if segmenter is None:
-                send(("stage", "load"))
-                if not hub_online:
+                send(Stage("load"))
+                if not job.hub_online:
                     go_offline()
                 start = time.perf_counter()
                 segmenter = runtime.build_segmenter(spec, device)
                 load_s = time.perf_counter() - start
-            image = model_input(spec, data, name)
-            send(("stage", "run"))
-            matte, inference_s = runtime.segment(segmenter, image, guide)
-            send(("done", matte, inference_s, load_s, image.size))
+            image = model_input(spec, job.photo_bytes, job.photo_name)
+            send(Stage("run"))
+            matte, inference_s = runtime.segment(segmenter, image, job.guide)
+            send(Done(matte, inference_s, load_s, image.size))
             del image
             release_memory()  # a photo's decode is the bulk of a worker's peak
         except Exception as error:  # noqa: BLE001 - every failure goes back as a message
-            send(
-                (
-                    "failed",
-                    describe_failure(spec, error),
-                    traceback.format_exc(),
-                    caused_by_memory(error),
-                )
-            )
+            send(Failed(describe_failure(spec, error), traceback.format_exc(),
+                        caused_by_memory(error)))  # fmt: skip
 
 
 def main() -> None:

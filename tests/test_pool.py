@@ -251,7 +251,7 @@ def test_a_model_that_would_not_fit_in_free_memory_is_refused_before_it_starts(
 
 
 def test_model_workers_run_with_usage_reporting_off():
-    from service.pool import worker_environment
+    from service.environment import worker_environment
 
     env = worker_environment()
     assert env["HF_HUB_DISABLE_TELEMETRY"] == "1" and env["DO_NOT_TRACK"] == "1"

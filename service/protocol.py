@@ -1,0 +1,78 @@
+"""The pool <-> worker wire protocol: every message both sides exchange, as one dataclass each.
+
+Messages are pickled over a ``multiprocessing.connection.Connection``. The pool sends
+``Load`` once, then one ``Run`` per photo; for each ``Run`` the worker sends any number of
+``Stage`` and ``Download`` reports, then exactly one ``Done`` or ``Failed``. Both sides
+import this module, so a field added here is added for both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from models.registry import ModelSpec
+from models.runtime import Guide
+
+# pool -> worker
+
+
+@dataclass(frozen=True)
+class Load:
+    """Which model the worker holds, for its whole life: sent once, first."""
+
+    spec: ModelSpec
+    device: str
+
+
+@dataclass(frozen=True)
+class Run:
+    """One photo to segment (a refiner: ``guide``'s mask of it to refine)."""
+
+    photo_name: str
+    photo_bytes: bytes
+    hub_online: bool  # False: the worker makes every download fail at once
+    guide: Guide | None = None
+
+
+# worker -> pool
+
+
+@dataclass(frozen=True)
+class Stage:
+    """The worker began loading the model or running it on the photo."""
+
+    stage: Literal["load", "run"]
+
+
+@dataclass(frozen=True)
+class Download:
+    """Bytes of the model's files downloaded so far, of ``total_bytes``."""
+
+    done_bytes: int
+    total_bytes: int
+
+
+@dataclass(frozen=True)
+class Done:
+    """The photo's matte (uint8 HxW at ``input_size``), with the seconds it took."""
+
+    matte: np.ndarray
+    inference_s: float
+    load_s: float  # 0 when the model was already loaded
+    input_size: tuple[int, int]  # (w, h) of the image the model was handed
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The model could not load or run: one line for the user, the traceback for the log."""
+
+    message: str
+    traceback: str
+    out_of_memory: bool  # the pool stops the worker to give its memory back
+
+
+ToWorker = Load | Run
+FromWorker = Stage | Download | Done | Failed
