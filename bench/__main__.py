@@ -139,9 +139,9 @@ def clean_edges(sizes: dict[int, tuple[int, int]]) -> list[float]:
 
 
 def jpeg_bytes(size: tuple[int, int]) -> bytes:
-    from tests.conftest import DATA
+    from tests.conftest import PHOTOS
 
-    image = Image.open(DATA / "astronaut.png").convert("RGB").resize(size, Image.BICUBIC)
+    image = Image.open(PHOTOS / "astronaut.png").convert("RGB").resize(size, Image.BICUBIC)
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
@@ -149,7 +149,7 @@ def jpeg_bytes(size: tuple[int, int]) -> bytes:
 
 def end_to_end(sizes: dict[int, tuple[int, int]]) -> None:
     from models.runtime import run_model
-    from photo import decode_photo
+    from photo.decode import decode_photo
 
     print("\nEnd to end with MediaPipe Selfie (CPU), milliseconds per step")
     header = (

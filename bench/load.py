@@ -27,7 +27,8 @@ from pathlib import Path
 import psutil
 from PIL import Image
 
-from tests.test_browser import (
+from photo.samples import sample_path
+from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     LOADED_RESULT_IMAGES,
@@ -59,7 +60,7 @@ TARGETS = {"results_worst_s": 8.0, "slider_median_s": 0.8, "rss_return_mb": 300.
 
 
 def twelve_mp_jpeg(folder: Path) -> Path:
-    source = Image.open(ROOT / "tests" / "data" / "astronaut.png").convert("RGB")
+    source = Image.open(sample_path()).convert("RGB")
     buffer = io.BytesIO()
     source.resize((4000, 3000), Image.Resampling.BICUBIC).save(buffer, "JPEG", quality=90)
     path = folder / "phone.jpg"

@@ -45,7 +45,7 @@ def peak_mb() -> float:
 def run(megapixels: float) -> dict[str, float]:
     from blur import blur_background, fit_within, mask_overlay, resize_alpha
     from models.runtime import run_model
-    from photo import decode_photo
+    from photo.decode import decode_photo
 
     data = photo_jpeg(megapixels)
     baseline = peak_mb()

@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     refiners = [spec for spec in registry.REFINERS if not hub.missing_files(spec)]
     for spec in registry.REFINERS:
         if spec not in refiners:
-            check = f"uv run python -m models --check {spec.key}"
+            check = f"uv run portrait-blur models --check {spec.key}"
             print(f"{spec.label}: not downloaded here, left out (with internet: `{check}`, "
                   "then run this again)")  # fmt: skip
     refine_quality(found, refiners)

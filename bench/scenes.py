@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-PLATE_PHOTO = Path(__file__).parent.parent / "tests" / "data" / "coffee.png"
+from photo.samples import sample_path
+
+PLATE_PHOTO = sample_path("coffee.png")
 
 
 @dataclass

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from bench.load import twelve_mp_jpeg
-from tests.test_browser import (
+from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     LOADED_RESULT_IMAGES,

@@ -58,7 +58,7 @@ def to_alpha(matte: np.ndarray) -> np.ndarray:
     """uint8 matte 0..255 -> float32 alpha in [0, 1]; a float alpha is returned as it is."""
     if matte.dtype != np.uint8:
         return matte.astype(np.float32, copy=False)
-    return matte.astype(np.float32) * np.float32(1 / 255)
+    return matte.astype(np.float32) / np.float32(255)  # exact: k/255 as read_matte gives it
 
 
 def to_uint8(plate: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from photo import UPLOAD_TYPES
+from photo.decode import UPLOAD_TYPES
 
 MATTE_TYPES = ("png", "jpg", "jpeg", "tif", "tiff", "webp", "bmp")
 

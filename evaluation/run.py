@@ -25,10 +25,10 @@ from PIL import Image
 from blur.arrays import to_alpha
 from evaluation import metrics
 from evaluation.dataset import Item, read_matte
-from exports import Export, make_file
 from models.registry import ModelSpec
 from models.runtime import ModelResult
-from photo import PhotoError, decode_photo
+from photo.decode import PhotoError, decode_photo
+from photo.exports import Export, make_file
 
 # Leaderboard columns: each averaged (mean and median) over the photos a model ran on.
 COLUMNS = ("sad", "mse", "grad", "conn", "mae", "iou", "boundary_iou", "soft_sad", "soft_grad")

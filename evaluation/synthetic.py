@@ -17,10 +17,10 @@ import numpy as np
 from PIL import Image
 
 from blur.arrays import to_matte
+from photo.samples import NO_PERSON, PORTRAIT, sample_path
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
-SUBJECT = "astronaut.png"  # 512x512; its head and shoulders are where the silhouette is
-BACKGROUNDS = ("coffee.png", "chelsea.png")  # no person in either
+SUBJECT = PORTRAIT  # 512x512; its head and shoulders are where the silhouette is
+BACKGROUNDS = NO_PERSON
 SIDE = 512
 SUPERSAMPLE = 4  # the silhouette is drawn this much larger, then area-averaged: soft edges
 NOTICE = (
@@ -64,7 +64,7 @@ def silhouette(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _background(rng: np.random.Generator) -> np.ndarray:
-    photo = np.asarray(Image.open(DATA / rng.choice(BACKGROUNDS)).convert("RGB"))
+    photo = np.asarray(Image.open(sample_path(rng.choice(BACKGROUNDS))).convert("RGB"))
     h, w = photo.shape[:2]
     side = int(rng.integers(min(h, w) * 2 // 3, min(h, w) + 1))
     top, left = int(rng.integers(0, h - side + 1)), int(rng.integers(0, w - side + 1))
@@ -83,7 +83,7 @@ def sample(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
 def layers(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One composite (uint8 RGB), its true alpha (float32 in [0, 1]) and its true
     foreground colours (float32 RGB, 0-255), which the composite mixes with a background."""
-    subject = np.asarray(Image.open(DATA / SUBJECT).convert("RGB")).astype(np.float32)
+    subject = np.asarray(Image.open(sample_path(SUBJECT)).convert("RGB")).astype(np.float32)
     alpha, strands = silhouette(rng)
     hair = np.array(HAIR, np.float32) + rng.normal(0, 12, subject.shape).astype(np.float32)
     subject = subject + strands[..., None] * (hair - subject)  # strands are hair-coloured

@@ -61,7 +61,7 @@ def offline_message(spec: ModelSpec, cache: str) -> str:
         where = f"the Hugging Face Hub cannot be reached (offline). Its files come from {spec.repo}"
     return (
         f"{spec.label} is not downloaded yet and {where} and are cached in {cache}. With "
-        f"internet, run `uv run python -m models --check {spec.key}` once (about "
+        f"internet, run `uv run portrait-blur models --check {spec.key}` once (about "
         f"{spec.download_mb} MB), then it works offline."
     )
 
@@ -77,14 +77,14 @@ def checksum_message(spec: ModelSpec, digest: str) -> str:
 def download_failed_message(spec: ModelSpec, error: BaseException) -> str:
     return (
         f"{spec.label}: downloading {spec.weights_url} failed ({error}); nothing partial was "
-        f"kept. Check the connection and run `uv run python -m models --check {spec.key}`."
+        f"kept. Check the connection and run `uv run portrait-blur models --check {spec.key}`."
     )
 
 
 def incomplete_message(spec: ModelSpec, missing: str, where: object) -> str:
     return (
         f"{spec.label}'s download is incomplete ({missing} missing in {where}), probably "
-        f"interrupted. With internet, run `uv run python -m models --check {spec.key}` to "
+        f"interrupted. With internet, run `uv run portrait-blur models --check {spec.key}` to "
         "finish it; nothing partial is loaded."
     )
 

@@ -5,7 +5,7 @@ weights are a pickle from a community mirror; a registry entry without a ``revis
 otherwise load whatever is on ``main`` today. The first time such a repo is loaded, its
 commit and the sha256 of each of its ``.py`` files are written to a small lock file in the
 user's cache; later loads use that commit only, and refuse code whose hash differs.
-``python -m models --update KEY`` moves a pin on purpose. (Pickled weights are loaded with
+``portrait-blur models --update KEY`` moves a pin on purpose. (Pickled weights are loaded with
 ``weights_only=True``, which cannot run code; their commit is pinned all the same.)
 """
 
@@ -111,7 +111,7 @@ def verify(spec: ModelSpec, snapshot: Path) -> None:
         raise ModelUnavailable(
             f"{spec.label}: the files in {shown_path(str(snapshot))} are commit {commit[:7]} of "
             f"{spec.repo}, but it is pinned at {pin.commit[:7]}. Run "
-            f"`python -m models --update {spec.key}` to move the pin there on purpose."
+            f"`portrait-blur models --update {spec.key}` to move the pin there on purpose."
         )
     changed = sorted(name for name, digest in hashes.items() if pin.code.get(name) != digest)
     if changed:
@@ -119,7 +119,7 @@ def verify(spec: ModelSpec, snapshot: Path) -> None:
             f"{spec.label}: {', '.join(changed)} in {shown_path(str(snapshot))} is not the code "
             f"pinned on {pin.pinned_at[:10]} (commit {pin.commit[:7]} of {spec.repo}); it was "
             "changed on disk. Delete that folder to download it again, or run "
-            f"`python -m models --update {spec.key}` to trust the code as it is now."
+            f"`portrait-blur models --update {spec.key}` to trust the code as it is now."
         )
 
 

@@ -45,7 +45,7 @@ class WithoutBGSegmenter:
             raise ModelUnavailable(
                 f"{spec.label}: a graph in {shown_path(str(main.parent))} does not match its "
                 f"checksum in the bundle ({error}), a damaged download. Delete that folder and "
-                f"run `uv run python -m models --check {spec.key}` with internet."
+                f"run `uv run portrait-blur models --check {spec.key}` with internet."
             ) from error
         self._lock = threading.Lock()
 

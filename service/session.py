@@ -27,7 +27,7 @@ import blur
 from blur.mask_controls import MaskControls, adjust_matte
 from models.registry import ModelSpec
 from models.runtime import ModelResult, runs_on
-from photo import Photo, decode_photo
+from photo.decode import Photo, decode_photo
 from service import memory
 from service.pool import JobState, ModelPool, PhotoFile
 from service.runs import run_spec

@@ -44,7 +44,7 @@ def go_offline() -> None:
 
 def model_input(spec, data: bytes, name: str):
     """The photo as the model is handed it: capped by the registry's input policy."""
-    from photo import decode_photo
+    from photo.decode import decode_photo
 
     if spec.photo_max_side:
         return decode_photo(data, name, draft_side=spec.photo_max_side).fitted(spec.photo_max_side)

@@ -6,7 +6,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from photo.samples import FOLDER
+
 DATA = Path(__file__).parent / "data"
+PHOTOS = FOLDER  # the sample photos the app ships: the tests' photos too
 ROOT = Path(__file__).parent.parent
 
 
@@ -30,7 +33,7 @@ def weights_dir(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def astronaut_path() -> Path:
     """NASA portrait of Eileen Collins (public domain), 512x512, from scikit-image's data."""
-    return DATA / "astronaut.png"
+    return PHOTOS / "astronaut.png"
 
 
 @pytest.fixture

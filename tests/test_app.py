@@ -169,7 +169,7 @@ def test_the_sample_portrait_runs_offline(app, predict_calls):
     at = app.run()
     assert not at.exception and model_headers(at) == ["MediaPipe Selfie"]
     assert len(at.image) == 1 and len(predict_calls) == 1
-    at.file_uploader[0].set_value(("mine.png", (ROOT / "tests/data/camera.png").read_bytes(),
+    at.file_uploader[0].set_value(("mine.png", (ROOT / "photo/samples/camera.png").read_bytes(),
                                    "image/png")).run()  # fmt: skip
     assert [p.title for p in at.session_state["session"].photos()] == ["mine.png"]
 

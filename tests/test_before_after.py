@@ -7,7 +7,7 @@ import re
 import numpy as np
 from PIL import Image
 
-from before_after import before_after_html
+from ui.components.before_after import before_after_html
 
 
 def jpeg(pixels: np.ndarray) -> bytes:

@@ -150,7 +150,7 @@ def test_missing_repo_offline_names_repo_cache_and_command(offline_hub):
     assert not result.ok
     assert "ZhengPeng7/BiRefNet-portrait" in result.error
     assert str(offline_hub.root) in result.error
-    assert "uv run python -m models --check birefnet_portrait" in result.error
+    assert "uv run portrait-blur models --check birefnet_portrait" in result.error
 
 
 def test_an_interrupted_download_is_never_loaded(offline_hub):

@@ -8,67 +8,29 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from exports import KINDS
-from tests.conftest import DATA, ROOT
+from photo.exports import KINDS
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    LOADED_RESULT_IMAGES,
+    ONE_SLIDER,
+    free_port,
+    wait_healthy,
+)
+from tests.conftest import DATA, PHOTOS, ROOT
 
-CHROMIUM = Path("/usr/bin/chromium")
 OUTPUT = ROOT / "tests" / "output"
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="Debian's chromium is not installed (apt-get install -y chromium; .ci/run does it)",
 )
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-# The toolbar's Blur Strength is the main area's only slider (the sidebar has its own).
-ONE_SLIDER = (
-    "() => document.querySelectorAll("
-    "'[data-testid=stMain] [data-testid=stSlider] input[type=range]').length === 1"
-)
-LOADED_RESULT_IMAGES = """() => {
-    const selector = '[data-testid="stMain"] [data-testid="stImage"] img';
-    const images = [...document.querySelectorAll(selector)];
-    return images.filter(img => img.complete && img.naturalWidth > 0).map(img => img.src);
-}"""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read().strip() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise TimeoutError(f"streamlit did not answer at {url} within {timeout:.0f} s")
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +103,7 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
                        ("BEN2", "offline, not cached")]:  # fmt: skip
         label = sidebar.locator("label").filter(has_text=re.compile(f"^{re.escape(name)}"))
         assert mark in label.inner_text(), name
-    page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
+    page.locator('input[type="file"]').set_input_files(str(PHOTOS / "astronaut.png"))
     # A Hub model that is not downloaded: its column explains, MediaPipe's results still show.
     page.locator("label").filter(has_text=re.compile(r"^RMBG 2\.0")).click()
     run = page.get_by_role("button", name="Run Segmentation and Blurring")
@@ -311,7 +273,7 @@ def test_before_after_fits_a_narrow_photo_and_keeps_its_divide(browser, server_u
     from PIL import Image
 
     photo = tmp_path / "tall.png"
-    Image.open(DATA / "astronaut.png").convert("RGB").resize((512, 600)).save(photo)
+    Image.open(PHOTOS / "astronaut.png").convert("RGB").resize((512, 600)).save(photo)
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(server_url)
     page.locator('input[type="file"]').set_input_files(str(photo))
@@ -343,7 +305,7 @@ def test_a_ground_truth_matte_gives_a_scores_table(browser, server_url):
     appears under the results, with MediaPipe ranked first."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(server_url)
-    page.locator('input[type="file"]').first.set_input_files(str(DATA / "astronaut.png"))
+    page.locator('input[type="file"]').first.set_input_files(str(PHOTOS / "astronaut.png"))
     run = page.get_by_role("button", name="Run Segmentation and Blurring")
     page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
     run.click()
@@ -373,7 +335,7 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(server_url)
     try:
-        page.locator('input[type="file"]').set_input_files(str(DATA / "astronaut.png"))
+        page.locator('input[type="file"]').set_input_files(str(PHOTOS / "astronaut.png"))
         run = page.get_by_role("button", name="Run Segmentation and Blurring")
         page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
         page.get_by_text("not run yet").wait_for()  # the upload's rerun is over

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-import cli
+import commands
 from evaluation import cluster
 
 IGNORED = ("inference_s", "worker_mb")  # timings and memory differ from run to run
@@ -40,8 +40,8 @@ def rows(folder) -> dict:
 def test_ray_gives_the_same_per_image_metrics(local_ray, tmp_path, add_standin_model):
     add_standin_model("square", "Square")  # a stand-in: the actors get the spec itself
     common = ["eval", "--synthetic", "3", "--model", "mediapipe_selfie", "--model", "square"]
-    assert cli.main([*common, "--out", str(tmp_path / "here")]) == 0
-    assert cli.main([*common, "--out", str(tmp_path / "ray"), "--ray", "auto"]) == 0
+    assert commands.main([*common, "--out", str(tmp_path / "here")]) == 0
+    assert commands.main([*common, "--out", str(tmp_path / "ray"), "--ray", "auto"]) == 0
     here, on_ray = rows(tmp_path / "here"), rows(tmp_path / "ray")
     assert len(here) == 6 and here == on_ray
     assert (tmp_path / "ray" / "mattes" / "square" / "synthetic-002.png").is_file()
@@ -51,9 +51,9 @@ def test_ray_gives_the_same_per_image_metrics(local_ray, tmp_path, add_standin_m
 def test_ray_resumes_too(local_ray, tmp_path):
     args = ["eval", "--synthetic", "2", "--model", "mediapipe_selfie", "--out", str(tmp_path),
             "--ray", "auto"]  # fmt: skip
-    assert cli.main(args) == 0
+    assert commands.main(args) == 0
     before = (tmp_path / "per_image.jsonl").read_text()
-    assert cli.main(args) == 0
+    assert commands.main(args) == 0
     assert (tmp_path / "per_image.jsonl").read_text() == before
 
 
@@ -82,7 +82,7 @@ def test_models_that_fail_on_ray_say_why_in_a_line_each_and_the_rest_run(
     monkeypatch.setattr(cluster, "ModelActor", FailingActor)
     args = ["eval", "--synthetic", "2", "--model", "square", "--model", "square-2",
             "--model", "mediapipe_selfie", "--out", str(tmp_path), "--ray", "auto"]  # fmt: skip
-    assert cli.main(args) == 1
+    assert commands.main(args) == 1
     found = rows(tmp_path)
     assert all("sad" in found[(f"synthetic-00{n}", "mediapipe_selfie")] for n in (0, 1))
     err = capsys.readouterr().err
@@ -98,7 +98,7 @@ def test_models_that_fail_on_ray_say_why_in_a_line_each_and_the_rest_run(
            in failed["square-2"]  # fmt: skip
     assert "uv sync" not in failed["square-2"]  # not a missing install
     monkeypatch.setattr(cluster, "ModelActor", model_actor)
-    assert cli.main(args) == 0  # a rerun tries the failed ones again
+    assert commands.main(args) == 0  # a rerun tries the failed ones again
 
 
 def test_without_ray_installed_the_flag_says_how_to_get_it(monkeypatch, tmp_path, capsys):
@@ -114,7 +114,7 @@ def test_without_ray_installed_the_flag_says_how_to_get_it(monkeypatch, tmp_path
     monkeypatch.setattr(builtins, "__import__", no_ray)
     args = ["eval", "--synthetic", "1", "--model", "mediapipe_selfie", "--out", str(tmp_path),
             "--ray", "auto"]  # fmt: skip
-    assert cli.main(args) == 2
+    assert commands.main(args) == 2
     assert "uv sync --extra cluster" in capsys.readouterr().err
 
 

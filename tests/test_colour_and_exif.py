@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageCms
 
-import cli
-from exports import KINDS, Export, make_file
-from photo import EXIF_IFD, GPS_IFD, ORIENTATION, decode_photo, export_exif
+import commands
+from photo.decode import EXIF_IFD, GPS_IFD, ORIENTATION, decode_photo, export_exif
+from photo.exports import KINDS, Export, make_file
 from tests.icc import convert, display_profile
 
 COLOURS = np.array([[200, 100, 50], [40, 180, 90], [128, 128, 128], [250, 30, 30]], np.uint8)
@@ -126,7 +126,7 @@ def test_batch_command_keeps_exif_without_gps_unless_asked(tmp_path, astronaut_p
     Image.open(astronaut_path).save(photo, "JPEG", exif=camera_exif(orientation=1).tobytes())
     for extra, has_gps in (([], False), (["--keep-gps"], True)):
         out = tmp_path / f"out{len(extra)}"
-        code = cli.main([str(photo), "--model", "mediapipe_selfie", "--out", str(out), *extra])
+        code = commands.main([str(photo), "--model", "mediapipe_selfie", "--out", str(out), *extra])
         assert code == 0
         written = read_exif((out / "holiday" / "mediapipe_selfie_blur.jpg").read_bytes())
         assert written[MODEL] == "EOS R5"

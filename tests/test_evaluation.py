@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import cli
+import commands
 from evaluation import synthetic
 from evaluation.dataset import pair_files, read_matte
 from service import ModelPool
@@ -80,7 +80,7 @@ def test_a_model_that_matches_the_truth_scores_perfectly(tmp_path, add_standin_m
         save(photo, tmp_path / "images" / f"p{n}.png")
         save((centre_square(photo) * 255).astype(np.uint8), tmp_path / "mattes" / f"p{n}.png")
     folders = ["--images", str(tmp_path / "images"), "--mattes", str(tmp_path / "mattes")]
-    code = cli.main(["eval", *folders, "--model", "square", "--out", str(tmp_path / "o")])
+    code = commands.main(["eval", *folders, "--model", "square", "--out", str(tmp_path / "o")])
     assert code == 0
     rows = [
         json.loads(line) for line in (tmp_path / "o" / "per_image.jsonl").read_text().splitlines()
@@ -94,7 +94,7 @@ def test_synthetic_evaluation_writes_the_leaderboard_and_report_and_resumes(
 ):
     out = tmp_path / "results"
     args = ["eval", "--synthetic", "3", "--model", "mediapipe_selfie", "--out", str(out)]
-    assert cli.main(args) == 0
+    assert commands.main(args) == 0
     board = (out / "leaderboard.md").read_text()
     assert synthetic.NOTICE in board and "| MediaPipe Selfie | 3 | 0 |" in board
     rows = [json.loads(line) for line in (out / "per_image.jsonl").read_text().splitlines()]
@@ -113,7 +113,7 @@ def test_synthetic_evaluation_writes_the_leaderboard_and_report_and_resumes(
         raise AssertionError("a scored photo ran again")
 
     monkeypatch.setattr(ModelPool, "run", no_run)
-    assert cli.main(args) == 0  # everything was scored before
+    assert commands.main(args) == 0  # everything was scored before
     assert len((out / "per_image.jsonl").read_text().splitlines()) == 3
 
 
@@ -124,7 +124,7 @@ def test_a_bad_matte_is_reported_and_the_other_photos_are_scored(tmp_path, capsy
         save((alpha * 255).astype(np.uint8), mattes / f"{name}.png")
     save(np.zeros((10, 10), np.uint8), mattes / "synthetic-001.png")  # the wrong size
     save(red_subject_on_green((40, 40)), images / "lonely.png")
-    code = cli.main(["eval", "--images", str(images), "--mattes", str(mattes),
+    code = commands.main(["eval", "--images", str(images), "--mattes", str(mattes),
                      "--model", "mediapipe_selfie", "--out", str(tmp_path / "o")])  # fmt: skip
     assert code == 1
     err = capsys.readouterr().err
@@ -146,7 +146,7 @@ def test_a_bad_matte_is_reported_and_the_other_photos_are_scored(tmp_path, capsy
 )  # fmt: skip
 def test_eval_refuses_bad_arguments(args):
     with pytest.raises(SystemExit) as exit_:
-        cli.main(args)
+        commands.main(args)
     assert exit_.value.code == 2
 
 
@@ -157,8 +157,8 @@ def test_a_failure_is_tried_again_and_counted_once(tmp_path):
     save(np.zeros((10, 10), np.uint8), mattes / f"{name}.png")  # wrong, then fixed
     args = ["eval", "--images", str(images), "--mattes", str(mattes), "--model",
             "mediapipe_selfie", "--out", str(tmp_path / "o")]  # fmt: skip
-    assert cli.main(args) == 1
+    assert commands.main(args) == 1
     save((alpha * 255).astype(np.uint8), mattes / f"{name}.png")
-    assert cli.main(args) == 0
+    assert commands.main(args) == 0
     board = (tmp_path / "o" / "leaderboard.md").read_text()
     assert "| MediaPipe Selfie | 1 | 0 |" in board  # one photo scored, no failure left

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import cli
-from exports import KINDS, Export, make_file, photo_folders, result_files, zip_file
-from tests.conftest import DATA
+import commands
+from photo.exports import KINDS, Export, make_file, photo_folders, result_files, zip_file
+from tests.conftest import PHOTOS
 
 
 def item(folder: str = "me", key: str = "standin", size=(60, 40)) -> Export:
@@ -66,8 +66,8 @@ def test_photo_folders_are_safe_and_unique():
 
 def test_batch_command_on_two_photos(tmp_path, capsys):
     out = tmp_path / "out"
-    code = cli.main(
-        [str(DATA / "astronaut.png"), str(DATA / "camera.png"), "--model", "mediapipe_selfie",
+    code = commands.main(
+        [str(PHOTOS / "astronaut.png"), str(PHOTOS / "camera.png"), "--model", "mediapipe_selfie",
          "--out", str(out), "--strength", "51"]
     )  # fmt: skip
     assert code == 0
@@ -82,7 +82,7 @@ def test_batch_command_on_two_photos(tmp_path, capsys):
 def test_batch_command_reports_bad_photos_and_goes_on(tmp_path, capsys):
     bad = tmp_path / "notes.jpg"
     bad.write_text("not a photo")
-    code = cli.main([str(bad), str(DATA / "astronaut.png"), "--model", "mediapipe_selfie",
+    code = commands.main([str(bad), str(PHOTOS / "astronaut.png"), "--model", "mediapipe_selfie",
                      "--out", str(tmp_path / "out")])  # fmt: skip
     assert code == 1
     assert "notes.jpg: not an image" in capsys.readouterr().err
@@ -95,7 +95,7 @@ def test_batch_command_reports_bad_photos_and_goes_on(tmp_path, capsys):
 )  # fmt: skip
 def test_batch_command_refuses_bad_arguments(args):
     with pytest.raises(SystemExit) as stop:
-        cli.main(args)
+        commands.main(args)
     assert stop.value.code == 2
 
 
@@ -109,7 +109,7 @@ def test_batch_command_checks_the_device(device, says, capsys, monkeypatch):
     monkeypatch.setattr(devices, "cuda_available", lambda: False)
     args = ["p.jpg", "--model", "mediapipe_selfie", "--out", "x", "--device", device]
     with pytest.raises(SystemExit) as stop:
-        cli.main(args)
+        commands.main(args)
     assert stop.value.code == 2
     assert says in capsys.readouterr().err
 

@@ -99,7 +99,7 @@ def test_not_downloaded_offline_fails_at_once_with_the_fix(offline_hub):
     assert result.error.startswith(
         "InSPyReNet is not downloaded yet and github.com cannot be reached (offline)"
     )
-    assert "python -m models --check inspyrenet`" in result.error
+    assert "portrait-blur models --check inspyrenet`" in result.error
     assert hub.availability(BASE) == hub.OFFLINE
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import cli
+import commands
 from blur.composite import REFERENCE_SIDE
 from blur.mask_controls import MaskControls, adjust, adjust_matte
 
@@ -109,8 +109,8 @@ def _look(at):
 def test_the_batch_command_applies_the_controls_and_names_them(tmp_path, astronaut_path):
     out = tmp_path / "out"
     base = [str(astronaut_path), "--model", "mediapipe_selfie", "--out", str(out)]
-    assert cli.main(base) == 0
-    assert cli.main([*base, "--grow", "-6", "--feather", "2"]) == 0
+    assert commands.main(base) == 0
+    assert commands.main([*base, "--grow", "-6", "--feather", "2"]) == 0
     folder = out / "astronaut"
     raw = np.asarray(Image.open(folder / "mediapipe_selfie_matte.png"))
     narrowed = np.asarray(Image.open(folder / "mediapipe_selfie-grow-6px-feather2px_matte.png"))

@@ -12,15 +12,16 @@ from models.runtime import run_model
 from tests.conftest import ROOT
 
 DATA = ROOT / "tests" / "data"
+PHOTOS = ROOT / "photo" / "samples"
 REFERENCE = DATA / "selfie_reference"
 
 
 def reference_photo(name: str) -> Image.Image:
     """The photo each mask in tests/data/selfie_reference was recorded from."""
     if name == "astronaut-1024x768":
-        photo = Image.open(DATA / "astronaut.png").convert("RGB")
+        photo = Image.open(PHOTOS / "astronaut.png").convert("RGB")
         return photo.resize((1024, 768), Image.Resampling.BICUBIC)
-    return Image.open(DATA / f"{name}.png").convert("RGB")
+    return Image.open(PHOTOS / f"{name}.png").convert("RGB")
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,13 @@
-"""`python -m models`: the registry table and the one-model check."""
+"""`portrait-blur models`: the registry table and the one-model check."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
-from models.__main__ import main
+from commands.models import main
 from models.registry import REFINERS, REGISTRY
 from tests.conftest import ROOT
 
@@ -44,7 +45,7 @@ def test_check_of_unknown_key_lists_the_known_ones(capsys):
 def test_check_offline_prints_the_message_not_a_traceback(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "models", "--check", "birefnet_portrait"],
+        [Path(sys.executable).parent / "portrait-blur", "models", "--check", "birefnet_portrait"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 1

@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from photo import MODEL_MAX_PIXELS, PhotoError, as_text, decode_photo, safe_filename
+from photo.decode import MODEL_MAX_PIXELS, PhotoError, decode_photo, safe_filename
 from tests.corpus import BAD, GOOD, bomb_png, encode
+from ui.text import as_text
 
 
 def test_png_portrait_decodes_to_rgb(astronaut_path):

@@ -8,9 +8,9 @@ import pickle
 
 import pytest
 
+from commands.models import main as models_main
+from commands.models import registry_rows
 from models import pins, registry, runtime
-from models.__main__ import main as models_main
-from models.__main__ import registry_rows
 from service import ModelPool, PhotoFile
 from tests.conftest import red_subject_on_green
 from tests.standins.factory import ben2_repo_files, birefnet_repo_files
@@ -66,7 +66,7 @@ def test_code_changed_on_disk_is_refused_with_the_fix(portrait_repo):
     result = run(PORTRAIT)
     assert not result.ok
     assert "birefnet.py" in result.error and "changed on disk" in result.error
-    assert f"python -m models --update {PORTRAIT.key}" in result.error
+    assert f"portrait-blur models --update {PORTRAIT.key}" in result.error
 
 
 def test_ben2_pins_the_module_it_imports(offline_hub, tmp_path):

@@ -1,5 +1,5 @@
 """Refine: trimaps from a model's mask, pymatting's solvers on them, refined entries in the
-service, the batch command and `python -m models --check`."""
+service, the batch command and `portrait-blur models --check`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import cli
+import commands
 from blur.trimap import BACKGROUND, FOREGROUND, UNKNOWN, band_pixels, trimap
+from commands.models import main as models_main
 from evaluation.synthetic import samples
 from models import registry
-from models.__main__ import main as models_main
 from models.matting_refine import MattingRefiner
 from models.runtime import Guide, ModelResult, refine_guide
 from service import ModelPool, PhotoFile
@@ -123,7 +123,7 @@ def test_batch_command_writes_refined_results(tmp_path, astronaut_path, capsys):
     out = tmp_path / "out"
     args = [str(astronaut_path), "--model", "mediapipe_selfie", "--refine", "closed_form",
             "--refine-band", "1.5", "--out", str(out)]  # fmt: skip
-    assert cli.main(args) == 0
+    assert commands.main(args) == 0
     names = sorted(p.name for p in (out / "astronaut").iterdir())
     assert "mediapipe_selfie+closed_form@1.5_matte.png" in names
     assert "mediapipe_selfie_matte.png" in names and len(names) == 8
@@ -136,7 +136,7 @@ def test_batch_command_writes_refined_results(tmp_path, astronaut_path, capsys):
 
 def test_batch_command_checks_the_band(capsys):
     with pytest.raises(SystemExit):
-        cli.main(["p.jpg", "--model", "mediapipe_selfie", "--refine", "knn",
+        commands.main(["p.jpg", "--model", "mediapipe_selfie", "--refine", "knn",
                   "--refine-band", "9", "--out", "x"])  # fmt: skip
     assert "must be 0.2..5" in capsys.readouterr().err
 

@@ -81,7 +81,7 @@ def test_failures_are_shown_but_retried_on_the_next_submit(
     session.submit(["p"], [flaky], "cpu")
     session.wait(30)
     assert "not downloaded yet" in session.result("p", flaky, "cpu").error
-    (standin_flags / "square.broken").unlink()  # fixed, e.g. by `python -m models --check`
+    (standin_flags / "square.broken").unlink()  # fixed, e.g. by `portrait-blur models --check`
     assert session.submit(["p"], [flaky], "cpu") == 1
     session.wait(30)
     assert session.result("p", flaky, "cpu").ok

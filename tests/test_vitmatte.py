@@ -57,5 +57,5 @@ def test_not_downloaded_offline_says_so_without_starting_it(offline_hub, astrona
         "ViTMatte is not downloaded yet and the Hugging Face Hub cannot be reached (offline)"
     )
     assert "hustvl/vitmatte-small-composition-1k" in result.error
-    assert "`uv run python -m models --check vitmatte`" in result.error
+    assert "`uv run portrait-blur models --check vitmatte`" in result.error
     assert ("vitmatte", "cpu") not in starts

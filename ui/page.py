@@ -14,7 +14,6 @@ import time
 import weakref
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -23,7 +22,6 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import blur
 import models
-from before_after import before_after_html
 from blur.mask_controls import (
     MAX_FEATHER_PX,
     MAX_GROW_PX,
@@ -42,13 +40,16 @@ from blur.zoom import (
 )
 from evaluation import metrics
 from evaluation.dataset import MATTE_TYPES, read_matte
-from exports import Export, file_name, make_file, photo_folders, zip_file
 from models import ModelResult, ModelSpec, hub, pins
 from models.registry import SLOW_S
-from photo import UPLOAD_TYPES, PhotoError, as_text, export_exif
+from photo.decode import UPLOAD_TYPES, PhotoError, export_exif
+from photo.exports import Export, file_name, make_file, photo_folders, zip_file
+from photo.samples import sample_path
 from service import Job, PhotoFile, Session, StoredPhoto, configure_logging, shared_pool
 from service.session import PREVIEW_MAX_SIDE, result_key
-from ui.spot_picker import picked, spot_picker
+from ui.components.before_after import before_after_html
+from ui.components.spot_picker import picked, spot_picker
+from ui.text import as_text
 
 PITCH = (
     "Upload a portrait, tick segmentation models in the sidebar and compare, side by side, "
@@ -57,7 +58,7 @@ PITCH = (
 RUN_LABEL = "Run Segmentation and Blurring"
 CANCEL_LABEL = "Cancel queued runs"
 SAMPLE_LABEL = "Try a sample portrait"
-SAMPLE = Path(__file__).resolve().parent.parent / "tests" / "data" / "astronaut.png"
+SAMPLE = sample_path()
 SAMPLE_ID = "sample"
 COLUMNS_PER_ROW = 4
 ZOOM_TILE = 320  # pixels of each zoomed tile, shown 1:1

@@ -1,5 +1,5 @@
-"""`python -m models`: the registry as a table; `--check KEY` downloads and runs one model;
-`--update KEY` moves the pin of a model's Hub code to the repo's newest commit."""
+"""`portrait-blur models`: the registry as a table; `--check KEY` downloads and runs one
+model; `--update KEY` moves the pin of a model's Hub code to the repo's newest commit."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from commands.args import add_device
 from models import devices, pins
 from models.registry import REFINERS, REGISTRY, get_refiner, get_spec, refined
+from photo.samples import sample_path
 
-SAMPLE_PHOTO = Path(__file__).parent / "assets" / "portrait.jpg"
+SAMPLE_PHOTO = sample_path()
 COLUMNS = ("key", "label", "source", "mask", "licence", "download", "per photo", "pinned")
 
 
@@ -118,7 +120,7 @@ def update(key: str) -> int:
         return 1
     before = old.commit[:7] if old else "nothing"
     print(f"{spec.label} ({spec.repo}): pinned at {folder.name[:7]} (was {before}).")
-    print(f"Run `uv run python -m models --check {spec.key}` to try it.")
+    print(f"Run `uv run portrait-blur models --check {spec.key}` to try it.")
     return 0
 
 
@@ -128,13 +130,13 @@ def show_download(state) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m models", description=__doc__)
+    parser = argparse.ArgumentParser(prog="portrait-blur models", description=__doc__)
     parser.add_argument("--check", metavar="KEY", help="download (if needed) and run one model")
     parser.add_argument(
         "--update", metavar="KEY",
         help="move the pin of a model's Hub code to the repo's newest commit",
     )  # fmt: skip
-    parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)
+    add_device(parser)
     args = parser.parse_args(argv)
     if args.update:
         try:

@@ -1,5 +1,4 @@
-"""`portrait-blur`: the app's comparison for many photos at once, from the command line;
-`portrait-blur eval ...` measures models against true mattes (see evaluation/cli.py).
+"""`portrait-blur PHOTO...`: the app's comparison for many photos at once, from the command line.
 
 Same registry, model service and compositing as the app: models run in worker processes
 with the same timeouts and memory budget; writes, per photo and model, the files of the
@@ -25,33 +24,30 @@ from blur.mask_controls import (
     MaskControls,
     adjust_matte,
 )
-from exports import Export, photo_folders, write_files
-from models import devices, registry
-from models.__main__ import format_table, registry_rows
+from commands.args import (
+    add_device,
+    add_model_memory,
+    band_percent,
+    bounded,
+    device_argument,
+    model_keys,
+    strength,
+)
+from commands.models import format_table, registry_rows
 from models.registry import (
     DEFAULT_TRIMAP_BAND,
-    MAX_TRIMAP_BAND,
-    MIN_TRIMAP_BAND,
     REFINERS,
     ModelSpec,
     get_refiner,
     get_spec,
     refined,
 )
-from photo import PhotoError, decode_photo, export_exif
+from photo.decode import PhotoError, decode_photo, export_exif
+from photo.exports import Export, photo_folders, write_files
 from service import ModelPool, PhotoFile, configure_logging
 from service.runs import run_spec
 
 log = logging.getLogger("portrait_blur.cli")
-
-
-def strength(text: str) -> int:
-    value = int(text)
-    if not (blur.MIN_STRENGTH <= value <= blur.MAX_STRENGTH) or value % 2 == 0:
-        raise argparse.ArgumentTypeError(
-            f"must be odd, {blur.MIN_STRENGTH}..{blur.MAX_STRENGTH} (got {text})"
-        )
-    return value
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -59,7 +55,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("photos", nargs="*", type=Path, help="photos to process")
     parser.add_argument(
         "--model", action="append", dest="models", metavar="KEY",
-        choices=[spec.key for spec in registry.REGISTRY],  # as it is now
+        choices=model_keys(),
         help="model key (repeat for several; see --list-models)",
     )  # fmt: skip
     parser.add_argument("--out", type=Path, help="folder for the results")
@@ -70,11 +66,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         f"{blur.REFERENCE_SIDE} px on its longer side, scaled to each photo",
     )  # fmt: skip
     parser.add_argument("--lens", choices=blur.LENSES, default="gaussian", help="blur shape")
-    parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)
-    parser.add_argument(
-        "--model-memory", type=int, metavar="MB",
-        help="memory budget for loaded models (default: half the machine's RAM)",
-    )  # fmt: skip
+    add_device(parser)
+    add_model_memory(parser)
     parser.add_argument(
         "--no-clean-edges", dest="clean_edges", action="store_false",
         help="keep the photo's colours in soft edges (default: the subject's own colour)",
@@ -119,18 +112,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def bounded(low: float, high: float):
-    """An argparse type: a number from ``low`` to ``high``."""
-
-    def number(text: str) -> float:
-        value = float(text)
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"must be {low:g}..{high:g} (got {text})")
-        return value
-
-    return number
-
-
 def result_specs(args: argparse.Namespace) -> list[ModelSpec]:
     """The models asked for, each followed by its refined entry when --refine is given."""
     specs = []
@@ -140,18 +121,6 @@ def result_specs(args: argparse.Namespace) -> list[ModelSpec]:
             band = args.refine_band / 100
             specs.append(refined(specs[-1], get_refiner(args.refine), band))
     return specs
-
-
-def band_percent(text: str) -> float:
-    return round(bounded(MIN_TRIMAP_BAND * 100, MAX_TRIMAP_BAND * 100)(text), 1)
-
-
-def device_argument(parser: argparse.ArgumentParser, choice: str) -> str:
-    """The torch device ``--device`` names, or the parser's error saying why not."""
-    try:
-        return devices.resolve_device(choice)
-    except ValueError as error:
-        parser.error(f"--device: {error}")
 
 
 def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
@@ -188,11 +157,6 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["eval"]:
-        from evaluation.cli import main as evaluate
-
-        return evaluate(argv[1:])
     args = parse_args(argv)
     if args.list_models:
         print(format_table(registry_rows()))
@@ -212,4 +176,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -234,14 +234,6 @@ def safe_filename(name: str, fallback: str = "photo") -> str:
     return cleaned[:80] or fallback
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|<>~$:])")
-
-
-def as_text(name: str) -> str:
-    """A file name escaped for Streamlit markdown, so it shows as typed and never renders."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", name)
-
-
 def encode_jpeg(rgb, quality: int = 95, exif: bytes | None = None) -> bytes:
     """An sRGB array as JPEG bytes, for downloads: tagged sRGB, with ``exif`` if given."""
     buffer = io.BytesIO()

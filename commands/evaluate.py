@@ -17,10 +17,9 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from cli import device_argument
+from commands.args import add_device, add_model_memory, device_argument, model_keys
 from evaluation import cluster, run, synthetic
 from evaluation.dataset import pair_files
-from models import devices, registry
 from models.registry import get_spec
 from service import ModelPool, PhotoFile, configure_logging
 
@@ -37,12 +36,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="make N labelled composites here and evaluate on them")  # fmt: skip
     parser.add_argument("--mattes", type=Path, help="folder of true mattes, named as the photos")
     parser.add_argument("--model", action="append", dest="models", metavar="KEY", required=True,
-                        choices=[spec.key for spec in registry.REGISTRY])  # fmt: skip
+                        choices=model_keys())  # fmt: skip
     parser.add_argument("--out", type=Path, required=True, help="folder for the results")
-    parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)
+    add_device(parser)
     parser.add_argument("--seed", type=int, default=0, help="of the synthetic set")
-    parser.add_argument("--model-memory", type=int, metavar="MB",
-                        help="memory budget for loaded models (default: half the RAM)")  # fmt: skip
+    add_model_memory(parser)
     parser.add_argument(
         "--ray", metavar="ADDRESS", default=os.environ.get("RAY_ADDRESS"),
         help="run on a Ray cluster: auto (the one this machine is in, else one started "

@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 import blur
-from photo import SRGB_ICC, encode_jpeg, safe_filename
+from photo.decode import SRGB_ICC, encode_jpeg, safe_filename
 
 KINDS = ("overlay.png", "matte.png", "cutout.png", "blur.jpg")
 

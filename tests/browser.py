@@ -1,0 +1,53 @@
+"""The real browser and a real server, shared by the browser test and the UI benches:
+Debian's Chromium with the flags this closed network needs, and waiting for a server."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+# The toolbar's Blur Strength is the main area's only slider (the sidebar has its own).
+ONE_SLIDER = (
+    "() => document.querySelectorAll("
+    "'[data-testid=stMain] [data-testid=stSlider] input[type=range]').length === 1"
+)
+LOADED_RESULT_IMAGES = """() => {
+    const selector = '[data-testid="stMain"] [data-testid="stImage"] img';
+    const images = [...document.querySelectorAll(selector)];
+    return images.filter(img => img.complete && img.naturalWidth > 0).map(img => img.src);
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_healthy(url: str, server: subprocess.Popen, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"streamlit exited with {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read().strip() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"streamlit did not answer at {url} within {timeout:.0f} s")

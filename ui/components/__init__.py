@@ -1,0 +1,1 @@
+"""Self-contained browser components (HTML and script inline, no network)."""
