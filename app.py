@@ -1,15 +1,19 @@
-"""Portrait Blur Arena: compare segmentation models on one portrait, side by side.
+"""Portrait Blur Arena: compare segmentation models on your portraits, side by side.
 
-`uv run streamlit run app.py`. The title goes out before anything heavy is imported
+`uv run streamlit run app.py`. This file declares the pages and what every page shares:
+the page's settings and style, and the title, drawn before anything heavy is imported
 (OpenCV, numpy, the Hub client: about a second on a small machine), so a freshly started
-server shows its first content at once; the rest of the page is ui/page.py.
+server shows its first content at once. Each page is a file in ui/pages/.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 TITLE = "Portrait Blur Arena"
+PAGES = Path(__file__).resolve().parent / "ui" / "pages"
 # Less room above the results: Streamlit's top padding and title are made for articles.
 PAGE_STYLE = """<style>
   .block-container { padding-top: 3.5rem; padding-bottom: 2rem; }
@@ -17,13 +21,23 @@ PAGE_STYLE = """<style>
 </style>"""
 
 
+# (file in ui/pages, title, icon); the first is the app's root URL.
+PAGE_FILES = (("compare.py", "Compare", ":material/compare:"),)
+
+
+def pages() -> list[st.Page]:
+    return [
+        st.Page(PAGES / file, title=title, icon=icon, default=index == 0)
+        for index, (file, title, icon) in enumerate(PAGE_FILES)
+    ]
+
+
 def main() -> None:
     st.set_page_config(page_title=TITLE, layout="wide")
+    navigation = st.navigation(pages(), position="top")
     st.html(PAGE_STYLE)
     st.title(TITLE)
-    from ui.page import page
-
-    page()
+    navigation.run()
 
 
 if __name__ == "__main__":

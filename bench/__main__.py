@@ -29,6 +29,7 @@ from bench.scenes import (
 )
 from blur import blur_background, fit_within, mask_overlay, resize_alpha
 from blur.composite import blurred_plate, equivalent_sigma
+from ui.labels import RUN_LABEL
 
 SIZES = {1: (1155, 866), 5: (2582, 1936), 12: (4000, 3000), 24: (5657, 4243)}
 STRENGTHS = (5, 101, 255)
@@ -188,7 +189,7 @@ def slider_rerender(size: tuple[int, int] = SIZES[12]) -> float:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300).run()
     at.file_uploader[0].set_value(("phone.jpg", jpeg_bytes(size), "image/jpeg"))
     at.run()
-    next(b for b in at.button if b.label == "Run Segmentation and Blurring").click().run()
+    next(b for b in at.button if b.label == RUN_LABEL).click().run()
     times = []
     for strength in (11, 201, 55, 151, 101):
         slider = next(s for s in at.slider if s.label == "Blur Strength")

@@ -35,9 +35,10 @@ from tests.browser import (
     ONE_SLIDER,
     wait_healthy,
 )
+from ui.labels import RUN_LABEL
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN = "Run Segmentation and Blurring"
+RUN = RUN_LABEL
 LOADED_IMAGES = LOADED_RESULT_IMAGES  # the browser test's: loaded result images' addresses
 NEW_BLUR = "src => { const s = (" + LOADED_IMAGES + ")(); return s.length >= 1 && s[0] !== src; }"
 # Results are on screen: the grid's toolbar is drawn and its first image has loaded (the

@@ -13,13 +13,13 @@ import tempfile
 from streamlit.web import cli
 
 from models import registry
-from models.registry import ModelSpec
+from models.registry import Family, ModelSpec
 
 STANDINS = tuple(
     ModelSpec(
         key=f"square-{n}",
         label=f"Stand-in {n}",
-        family="tests.standins.adapters",
+        family=Family("tests.standins.adapters"),
         package="tests",
         mask_kind="alpha",
         licence="none",

@@ -32,9 +32,10 @@ from tests.browser import (
     free_port,
     wait_healthy,
 )
+from ui.labels import RUN_LABEL
 
 ROOT = Path(__file__).resolve().parent.parent
-RUN = "Run Segmentation and Blurring"
+RUN = RUN_LABEL
 SERVER_OPTIONS = ("--server.headless", "true")
 LOADED = LOADED_RESULT_IMAGES  # the browser test's: loaded result images' addresses
 ALL_NEW = (

@@ -1,11 +1,16 @@
-"""Ways to look at a mask over its photo: overlay, outline, cut-out and difference."""
+"""Ways to look at a mask over its photo (overlay, outline, cut-out, difference), and the
+table of views every part of the app draws from (``VIEWS``)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 import numpy as np
 
-from blur.arrays import validated
+from blur.arrays import to_matte, validated
 
 GREEN = (0, 255, 0)
 TINT = 0.5  # tint of a pixel whose alpha is 1; a softer pixel is tinted in proportion
@@ -70,3 +75,73 @@ def difference(image: np.ndarray, alpha: np.ndarray, reference: np.ndarray) -> n
     less = np.clip(reference - alpha, 0, 1)[..., None]
     out = base * (1 - more - less) + ONLY_MODEL * more + ONLY_REFERENCE * less
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+# The table of views: what the grid, the zoom and the downloads draw, each from a Canvas of
+# its own size (the preview, a full-resolution window, the whole photo).
+
+CHECKS = "Checkerboard"
+# What the cut-out is shown over: checks for "transparent", solid colours to see fringes;
+# None (the download) keeps the transparency itself as an alpha channel.
+BACKDROPS: dict[str, tuple[int, int, int] | None] = {
+    CHECKS: None, "White": (255, 255, 255), "Black": (0, 0, 0),
+    "Grey": (128, 128, 128), "Green": (0, 177, 64),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    """How a result is drawn, besides its view: the blur's look and each view's own option."""
+
+    strength: int = 0  # Blur Strength (blur.composite), scaled to the photo
+    lens: str = "gaussian"
+    clean_edges: bool = True  # the subject's own colour in soft pixels (blur and cut-out)
+    outline: bool = False  # Overlay: the contour alone
+    backdrop: str | None = CHECKS  # Cut-out: one of BACKDROPS; None: RGBA, transparent
+
+
+class Canvas(Protocol):
+    """One result at one size: the photo, the result's alpha at the same size, and what the
+    views need that each user makes its own way (the blur, above all)."""
+
+    rgb: np.ndarray  # HxWx3 uint8
+    alpha: np.ndarray  # HxW float32 in [0, 1]
+
+    def colours(self, clean_edges: bool) -> np.ndarray: ...
+    def blurred(self, options: ViewOptions) -> np.ndarray: ...
+    def reference(self) -> np.ndarray: ...  # the alpha the Difference view compares with
+
+
+def _cutout(canvas: Canvas, options: ViewOptions) -> np.ndarray:
+    colours = canvas.colours(options.clean_edges)
+    if options.backdrop is None:
+        return np.dstack([colours, to_matte(canvas.alpha)])
+    return cutout(colours, canvas.alpha, BACKDROPS[options.backdrop])
+
+
+@dataclass(frozen=True)
+class View:
+    name: str
+    draw: Callable[[Canvas, ViewOptions], np.ndarray]
+    depends_on: tuple[str, ...]  # the ViewOptions fields its image changes with
+    help: str
+
+    def setting(self, options: ViewOptions) -> tuple:
+        """What the image depends on besides the result: part of the key it is kept by."""
+        return tuple(getattr(options, name) for name in self.depends_on)
+
+
+VIEWS: dict[str, View] = {
+    view.name: view
+    for view in (
+        View("Blur", lambda c, o: c.blurred(o), ("strength", "lens", "clean_edges"),
+             "the photo with its background blurred"),
+        View("Overlay", lambda c, o: mask_overlay(c.rgb, c.alpha, o.outline), ("outline",),
+             "the subject tinted green as strongly as its alpha, with its contour"),
+        View("Matte", lambda c, o: to_matte(c.alpha), (), "the alpha as greyscale"),
+        View("Cut-out", _cutout, ("clean_edges", "backdrop"),
+             "the subject over checks or a solid backdrop"),
+        View("Difference", lambda c, o: difference(c.rgb, c.alpha, c.reference()), (),
+             "orange: subject only for the model; blue: only for the reference"),
+    )
+}  # fmt: skip

@@ -1,16 +1,52 @@
 """The models the arena can compare: one entry of plain data per model.
 
-Adapters (one module per family) read these specs; the UI only iterates over them.
-Adding a BiRefNet variant is one more entry here.
+Each entry names its family's adapter (a ``Family``: one module per family, whose
+``build(spec, device)`` makes the model); the UI only iterates over the entries. Adding a
+BiRefNet variant is one more entry here; adding a family is one more adapter module, one
+``Family`` constant and its entries.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
 from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlparse
 
 MaskKind = Literal["alpha", "binary"]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A model family's adapter module, whose ``build(spec, device)`` returns a segmenter
+    (or a refiner). The module must exist when the entry is made, so a wrong name fails at
+    import, not in a user's first run; it is imported only where the model runs (adapters
+    import torch and their packages)."""
+
+    module: str
+
+    def __post_init__(self) -> None:
+        if self.module not in sys.modules and importlib.util.find_spec(self.module) is None:
+            raise ImportError(f"no adapter module {self.module!r} for this model family")
+
+    def build(self, spec: ModelSpec, device: str):
+        return importlib.import_module(self.module).build(spec, device)
+
+
+def _family(name: str) -> Family:
+    return Family(f"models.{name}")
+
+
+MEDIAPIPE_SELFIE = _family("mediapipe_selfie")
+SAM3 = _family("sam3")
+BIREFNET = _family("birefnet")
+BEN2 = _family("ben2")
+WITHOUTBG = _family("withoutbg_focus")
+INSPYRENET = _family("inspyrenet")
+MATTING_REFINE = _family("matting_refine")
+VITMATTE = _family("vitmatte")
 
 
 @dataclass(frozen=True)
@@ -36,7 +72,7 @@ SLOW_S = 60.0  # the sidebar warns before a run this long per photo
 class ModelSpec:
     key: str
     label: str
-    family: str  # adapter module in models/ ("birefnet"), or a dotted module path elsewhere
+    family: Family | None  # the adapter that builds it (None: shown, never run: a true matte)
     mask_kind: MaskKind  # "binary" masks get their edge feathered before compositing
     licence: str
     url: str  # model card, linked from messages
@@ -104,7 +140,7 @@ class ModelSpec:
     @property
     def adapter(self) -> str:
         """The module whose ``build(spec, device)`` makes this model's segmenter."""
-        return self.family if "." in self.family else f"models.{self.family}"
+        return self.family.module
 
     @property
     def source(self) -> str:
@@ -159,7 +195,7 @@ def _birefnet(key: str, label: str, repo: str, **fields) -> ModelSpec:
     return ModelSpec(
         key=key,
         label=label,
-        family="birefnet",
+        family=BIREFNET,
         mask_kind="alpha",
         url=f"https://huggingface.co/{repo}",
         repo=repo,
@@ -174,7 +210,7 @@ def _inspyrenet(key: str, label: str, mode: str, md5: str, **fields) -> ModelSpe
     return ModelSpec(
         key=key,
         label=label,
-        family="inspyrenet",
+        family=INSPYRENET,
         mask_kind="alpha",
         licence="MIT",
         url="https://github.com/plemeri/InSPyReNet",
@@ -195,7 +231,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
     ModelSpec(
         key="mediapipe_selfie",
         label="MediaPipe Selfie",
-        family="mediapipe_selfie",
+        family=MEDIAPIPE_SELFIE,
         mask_kind="alpha",
         licence="Apache-2.0",
         url="https://ai.google.dev/edge/mediapipe/solutions/vision/image_segmenter",
@@ -209,7 +245,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
     ModelSpec(
         key="sam3",
         label="SAM3",
-        family="sam3",
+        family=SAM3,
         mask_kind="binary",
         licence="SAM License (Meta)",
         url="https://huggingface.co/1038lab/sam3",
@@ -296,7 +332,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
     ModelSpec(
         key="ben2",
         label="BEN2",
-        family="ben2",
+        family=BEN2,
         mask_kind="alpha",
         licence="MIT",
         url="https://huggingface.co/PramaLLC/BEN2",
@@ -310,7 +346,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
     ModelSpec(
         key="withoutbg_focus",
         label="withoutBG Focus",
-        family="withoutbg_focus",
+        family=WITHOUTBG,
         mask_kind="alpha",
         licence="Apache-2.0",
         url="https://huggingface.co/withoutbg/withoutbg-openweights-onnx",
@@ -353,7 +389,7 @@ def _matting_refiner(key: str, label: str, variant: str, **fields) -> ModelSpec:
     return ModelSpec(
         key=key,
         label=label,
-        family="matting_refine",
+        family=MATTING_REFINE,
         mask_kind="alpha",
         licence="MIT",
         url="https://pymatting.github.io",
@@ -378,7 +414,7 @@ REFINERS: tuple[ModelSpec, ...] = (
     ModelSpec(
         key="vitmatte",
         label="ViTMatte",
-        family="vitmatte",
+        family=VITMATTE,
         mask_kind="alpha",
         licence="Apache-2.0",
         url="https://huggingface.co/hustvl/vitmatte-small-composition-1k",

@@ -7,7 +7,6 @@ holds one model; tests and benchmarks also call it in-process.
 from __future__ import annotations
 
 import gc
-import importlib
 import threading
 import time
 from collections.abc import Callable
@@ -122,7 +121,7 @@ def loaded_models() -> list[tuple[str, str]]:
 
 def build_segmenter(spec: ModelSpec, device: str) -> Segmenter:
     """A new segmenter from the spec's adapter module; downloads what is missing."""
-    return importlib.import_module(spec.adapter).build(spec, device)
+    return spec.family.build(spec, device)
 
 
 def get_segmenter(spec: ModelSpec, device: str) -> tuple[Segmenter, float]:

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 import blur
+from blur.views import VIEWS, ViewOptions
 from photo.decode import SRGB_ICC, encode_jpeg, safe_filename
 
 KINDS = ("overlay.png", "matte.png", "cutout.png", "blur.jpg")
@@ -45,36 +46,34 @@ def _png(array: np.ndarray, mode: str) -> bytes:
     return buffer.getvalue()
 
 
-def _full_alpha(item: Export) -> np.ndarray:
-    return blur.to_alpha(blur.resize_alpha(item.alpha, item.rgb.shape[:2]))
+class _FullSize:
+    """An export's canvas for the table of views: the photo at full resolution."""
+
+    def __init__(self, item: Export) -> None:
+        self.item, self.rgb = item, item.rgb
+        self.alpha = blur.to_alpha(blur.resize_alpha(item.alpha, item.rgb.shape[:2]))
+
+    def colours(self, clean_edges: bool) -> np.ndarray:
+        return blur.foreground_colours(self.rgb, self.alpha) if clean_edges else self.rgb
+
+    def blurred(self, options: ViewOptions) -> np.ndarray:
+        return blur.blur_background(
+            self.rgb, self.alpha, options.strength, self.item.soft, lens=options.lens,
+            clean_edges=options.clean_edges,
+        )  # fmt: skip
+
+    def reference(self) -> np.ndarray:
+        raise AssertionError("the Difference view is not exported")
 
 
-def _matte(item: Export) -> np.ndarray:
-    return blur.to_matte(_full_alpha(item))
-
-
-def _cutout(item: Export) -> bytes:
-    alpha = _full_alpha(item)
-    colours = blur.foreground_colours(item.rgb, alpha) if item.clean_edges else item.rgb
-    return _png(np.dstack([colours, _matte(item)]), "RGBA")
-
-
-def _blurred(item: Export) -> bytes:
-    alpha = _full_alpha(item)
-    return encode_jpeg(
-        blur.blur_background(
-            item.rgb, alpha, item.strength, item.soft, lens=item.lens, clean_edges=item.clean_edges
-        ),
-        exif=item.exif,
-    )
-
-
-MAKERS = {
-    "overlay.png": lambda item: _png(blur.mask_overlay(item.rgb, _full_alpha(item)), "RGB"),
-    "matte.png": lambda item: _png(_matte(item), "L"),
-    "cutout.png": _cutout,
-    "blur.jpg": _blurred,
+# Each file: the view it draws (transparent cut-out) and how it is encoded.
+FILES = {
+    "overlay.png": ("Overlay", lambda pixels, item: _png(pixels, "RGB")),
+    "matte.png": ("Matte", lambda pixels, item: _png(pixels, "L")),
+    "cutout.png": ("Cut-out", lambda pixels, item: _png(pixels, "RGBA")),
+    "blur.jpg": ("Blur", lambda pixels, item: encode_jpeg(pixels, exif=item.exif)),
 }
+assert set(FILES) == set(KINDS)
 
 
 def file_name(model_key: str, kind: str) -> str:
@@ -83,7 +82,9 @@ def file_name(model_key: str, kind: str) -> str:
 
 def make_file(item: Export, kind: str) -> bytes:
     """One exported file (a KINDS entry) of one photo and model, at full resolution."""
-    return MAKERS[kind](item)
+    view, encode = FILES[kind]
+    options = ViewOptions(item.strength, item.lens, item.clean_edges, backdrop=None)
+    return encode(VIEWS[view].draw(_FullSize(item), options), item)
 
 
 def result_files(item: Export) -> Iterable[tuple[str, bytes]]:

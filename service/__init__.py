@@ -7,15 +7,17 @@ runs. ``worker``: the child process that holds a model.
 
 from service.logs import configure_logging
 from service.pool import JobState, ModelPool, PhotoFile, reset_shared_pool, shared_pool
-from service.session import Job, Session, StoredPhoto
+from service.session import Job, ResultKey, Session, StoredPhoto, ViewKey
 
 __all__ = [
     "Job",
     "JobState",
     "ModelPool",
     "PhotoFile",
+    "ResultKey",
     "Session",
     "StoredPhoto",
+    "ViewKey",
     "configure_logging",
     "reset_shared_pool",
     "shared_pool",

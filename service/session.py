@@ -41,6 +41,16 @@ T = TypeVar("T")
 VIEW_SHARE = 0.5  # of the session budget, at most, for views (derived images, blur plans)
 
 
+@dataclass(frozen=True)
+class ViewKey:
+    """What a kept view (an image, a blur plan, an adjusted matte) is made from: its photo,
+    the result it shows (None: the photo alone) and everything else it depends on."""
+
+    photo_id: str
+    result: ResultKey | None
+    what: tuple[Hashable, ...]
+
+
 def session_budget_bytes() -> int:
     return int(float(os.environ.get(SESSION_BUDGET_ENV, DEFAULT_SESSION_MB)) * 2**20)
 
@@ -61,8 +71,6 @@ class StoredPhoto:
         # its version is part of every view made from it.
         self.truth: np.ndarray | None = None
         self.truth_version = 0
-        self.truth_upload: str | None = None  # the upload it was read from (the UI's file id)
-        self.truth_error: str | None = None  # why the last upload could not be used
 
     @staticmethod
     def _fit(image) -> np.ndarray:
@@ -169,7 +177,7 @@ class Session:
         self._photos: dict[str, StoredPhoto] = {}  # oldest first
         self._results: dict[ResultKey, ModelResult] = {}
         self._packed: dict[ResultKey, bytes] = {}  # PNG mattes of results over the budget
-        self._views: OrderedDict[tuple, tuple[object, int]] = OrderedDict()  # LRU last
+        self._views: OrderedDict[ViewKey, tuple[object, int]] = OrderedDict()  # LRU last
         self._view_bytes = 0
         self._queue: deque[Job] = deque()
         self._running: Job | None = None
@@ -205,7 +213,7 @@ class Session:
             for key in [k for k in self._results if k[0] not in photo_ids]:
                 self._results.pop(key)
                 self._packed.pop(key, None)
-            self._drop_views(lambda key: key[0] not in photo_ids)
+            self._drop_views(lambda key: key.photo_id not in photo_ids)
             for job in self._queue:
                 job.cancelled |= job.photo.id not in photo_ids
             self._queue = deque(job for job in self._queue if not job.cancelled)
@@ -248,12 +256,14 @@ class Session:
         with self._lock:
             result, packed = self._results.get(key), self._packed.get(key)
         if result is not None and packed is not None:
-            matte = self.view((*key, "unpacked"), lambda: _unpack(packed))
+            matte = self.view(ViewKey(photo_id, key, ("unpacked",)), lambda: _unpack(packed))
             result = replace(result, matte=matte)
         if result is None or result.matte is None or mask is None or mask.identity:
             return result
         matte = result.matte
-        adjusted = self.view((*key, "adjusted", mask), lambda: adjust_matte(matte, mask))
+        adjusted = self.view(
+            ViewKey(photo_id, key, ("adjusted", mask)), lambda: adjust_matte(matte, mask)
+        )
         return replace(result, matte=adjusted)
 
     def nbytes(self) -> int:
@@ -266,10 +276,11 @@ class Session:
 
     # Views
 
-    def view(self, key: tuple[Hashable, ...], make: Callable[[], T]) -> T:
-        """``make()``, kept under ``key`` = (photo id, model key, device, ...what) until the
-        photo is removed, its result replaced, or, least recently used first, the views
-        outgrow their share of the budget. For what a page shows again on every rerun."""
+    def view(self, key: ViewKey, make: Callable[[], T]) -> T:
+        """``make()``, kept under ``key`` until its photo is removed, its result replaced,
+        or, least recently used first, the views outgrow their share of the budget. For
+        what a page shows again on every rerun."""
+        assert isinstance(key, ViewKey), key
         with self._lock:
             if key in self._views:
                 self._views.move_to_end(key)
@@ -277,7 +288,7 @@ class Session:
         value = make()
         size = size_of(value)
         with self._lock:
-            if key[0] in self._photos and key not in self._views:
+            if key.photo_id in self._photos and key not in self._views:
                 self._views[key] = (value, size)
                 self._view_bytes += size
                 limit = VIEW_SHARE * self.budget_bytes
@@ -285,7 +296,7 @@ class Session:
                     self._view_bytes -= self._views.popitem(last=False)[1][1]
         return value
 
-    def _drop_views(self, gone: Callable[[tuple], bool]) -> None:
+    def _drop_views(self, gone: Callable[[ViewKey], bool]) -> None:
         for key in [k for k in self._views if gone(k)]:
             self._view_bytes -= self._views.pop(key)[1]
 
@@ -369,7 +380,7 @@ class Session:
                 if result is not None and job.photo.id in self._photos:
                     self._results[job.key] = result
                     self._packed.pop(job.key, None)
-                    self._drop_views(lambda key, done=job.key: key[:3] == done)
+                    self._drop_views(lambda key, done=job.key: key.result == done)
                     self.finished += 1
                 self._batch[0] += 1
                 self._running = None

@@ -69,7 +69,7 @@ def add_standin_model(standin_flags, monkeypatch):
     they return is shown as a model result.
     """
     from models import registry
-    from models.registry import ModelSpec
+    from models.registry import Family, ModelSpec
 
     def add(key: str, label: str, **spec_fields) -> ModelSpec:
         fields = dict(
@@ -77,7 +77,10 @@ def add_standin_model(standin_flags, monkeypatch):
             memory_mb=100,
         )  # fmt: skip
         spec = ModelSpec(
-            key=key, label=label, family="tests.standins.adapters", **{**fields, **spec_fields}
+            key=key,
+            label=label,
+            family=Family("tests.standins.adapters"),
+            **{**fields, **spec_fields},
         )
         monkeypatch.setattr(registry, "REGISTRY", registry.REGISTRY + (spec,))
         return spec

@@ -10,10 +10,19 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from models import hub, registry
-from service import shared_pool
+from tests.apptest import (
+    RUN,
+    ModelRuns,
+    choose_view,
+    image_urls,
+    model_boxes,
+    model_headers,
+    png_bytes,
+    run_and_wait,
+    selfie_result,
+    upload_and_run,
+)
 from tests.conftest import ROOT
-
-RUN = "Run Segmentation and Blurring"
 
 
 @pytest.fixture
@@ -21,67 +30,21 @@ def app() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
 
 
-class ModelRuns:
-    """How many photos the shared pool has handed to MediaPipe Selfie since the test began."""
-
-    def __init__(self) -> None:
-        self.start = shared_pool().jobs[SELFIE]
-
-    def __len__(self) -> int:
-        return shared_pool().jobs[SELFIE] - self.start
-
-
-SELFIE = ("mediapipe_selfie", "cpu")
-
-
 @pytest.fixture
 def predict_calls() -> ModelRuns:
     return ModelRuns()
 
 
-def selfie_result(at: AppTest, photo_index: int = 0):
-    session = at.session_state["session"]
-    photo = session.photos()[photo_index]
-    return session.result(photo.id, registry.get_spec("mediapipe_selfie"), "cpu")
+def test_each_page_renders(app):
+    """Every page app.py declares draws without an exception; the first is the root."""
+    import app as entry
 
-
-def png_bytes(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
-
-
-def run_and_wait(at: AppTest) -> AppTest:
-    """Click Run, wait for the session's runs (the page polls them in a fragment that
-    AppTest does not tick), and draw the page again."""
-    next(b for b in at.button if b.label == RUN).click().run()
-    assert at.session_state["session"].wait(120)
-    return at.run()
-
-
-def upload_and_run(at: AppTest, name: str, data: bytes) -> AppTest:
-    at.file_uploader[0].set_value((name, data, "image/png"))
-    at.run()
-    return run_and_wait(at)
-
-
-def model_headers(at: AppTest) -> list[str]:
-    """The grid's model names, in order (each card starts with the name in bold)."""
-    cards = [m.value.split("**")[1] for m in at.main.markdown if m.value.startswith("**")]
-    return [name.replace("\\", "") for name in cards]  # as rendered: markdown unescaped
-
-
-def model_boxes(at: AppTest) -> dict:
-    """The sidebar's model checkboxes by model name (each label ends in an availability mark)."""
-    return {box.label.split(" :")[0]: box for box in at.sidebar.checkbox}
-
-
-def choose_view(at: AppTest, view: str) -> AppTest:
-    return next(w for w in at.get("button_group") if w.label == "View").set_value(view).run()
-
-
-def image_urls(at: AppTest) -> list[str]:
-    return [url for image in at.image for url in image.value]
+    assert entry.pages()[0].url_path == "" and entry.PAGE_FILES[0][1] == "Compare"
+    for file, title, _ in entry.PAGE_FILES:
+        at = app.switch_page(f"ui/pages/{file}").run()
+        assert not at.exception, title
+        assert at.title[0].value == "Portrait Blur Arena"
+        assert at.main.markdown or at.main.caption, f"{title} draws nothing below its title"
 
 
 def test_first_screen(app):
@@ -91,7 +54,6 @@ def test_first_screen(app):
     assert app.sidebar.selectbox[0].options[0] == "Auto"
     boxes = {name: box.value for name, box in model_boxes(app).items()}
     assert list(boxes) == [spec.label for spec in registry.REGISTRY]
-    assert len(boxes) == 16
     assert boxes["MediaPipe Selfie"] is True
     assert [label for label, ticked in boxes.items() if ticked] == ["MediaPipe Selfie"]
     button = next(b for b in app.button if b.label == RUN)
@@ -384,8 +346,10 @@ def test_grid_images_reach_the_browser_with_their_own_pixels(app, astronaut_path
 def test_downloads_keep_the_camera_exif_and_drop_gps_unless_the_sidebar_says(app, astronaut_path):
     import weakref
 
-    from tests.test_colour_and_exif import GPS_IFD, MODEL, camera_exif, read_exif
-    from ui.page import Look, download_file
+    from photo.decode import GPS_IFD
+    from tests.exif import MODEL, camera_exif, read_exif
+    from ui.downloads import download_file
+    from ui.settings import Look
 
     toggle = next(t for t in app.sidebar.toggle if t.label == "Keep GPS location")
     assert toggle.value is False
@@ -430,7 +394,7 @@ def test_a_ground_truth_matte_scores_and_ranks_the_models(add_standin_model, ast
 
 
 def test_the_progress_poll_slows_down_when_many_jobs_are_under_way():
-    from ui.page import BUSY_JOBS, BUSY_POLL_SECONDS, POLL_SECONDS, poll_seconds
+    from ui.progress import BUSY_JOBS, BUSY_POLL_SECONDS, POLL_SECONDS, poll_seconds
 
     assert poll_seconds(0) == poll_seconds(BUSY_JOBS) == POLL_SECONDS
     assert poll_seconds(BUSY_JOBS + 1) == BUSY_POLL_SECONDS > POLL_SECONDS
@@ -448,7 +412,8 @@ def test_a_refined_result_appears_beside_the_models_own(app, astronaut_path, pre
     model's, its own images and downloads; the model itself is not run again."""
     import weakref
 
-    from ui.page import Look, download_file
+    from ui.downloads import download_file
+    from ui.settings import Look
 
     at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
     assert not [w for w in at.sidebar.radio if w.label == "Refiner"]  # nothing picked yet

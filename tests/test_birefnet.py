@@ -10,7 +10,7 @@ from models import birefnet, registry, runtime, torch_runtime
 from tests.conftest import red_subject_on_green
 from tests.standins.factory import birefnet_repo_files, birefnet_variant
 
-BIREFNET_KEYS = [s.key for s in registry.REGISTRY if s.family == "birefnet"]
+BIREFNET_KEYS = [s.key for s in registry.REGISTRY if s.family == registry.BIREFNET]
 
 
 @pytest.fixture

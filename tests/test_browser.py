@@ -24,6 +24,7 @@ from tests.browser import (
     wait_healthy,
 )
 from tests.conftest import DATA, PHOTOS, ROOT
+from ui.labels import RUN_LABEL
 
 OUTPUT = ROOT / "tests" / "output"
 
@@ -106,7 +107,7 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     page.locator('input[type="file"]').set_input_files(str(PHOTOS / "astronaut.png"))
     # A Hub model that is not downloaded: its column explains, MediaPipe's results still show.
     page.locator("label").filter(has_text=re.compile(r"^RMBG 2\.0")).click()
-    run = page.get_by_role("button", name="Run Segmentation and Blurring")
+    run = page.get_by_role("button", name=RUN_LABEL)
     run.wait_for()
     page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
     run.click()
@@ -277,7 +278,7 @@ def test_before_after_fits_a_narrow_photo_and_keeps_its_divide(browser, server_u
     page = browser.new_page(viewport={"width": width, "height": 900})
     page.goto(server_url)
     page.locator('input[type="file"]').set_input_files(str(photo))
-    run = page.get_by_role("button", name="Run Segmentation and Blurring")
+    run = page.get_by_role("button", name=RUN_LABEL)
     page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
     run.click()
     loaded_image_box(page)
@@ -306,7 +307,7 @@ def test_a_ground_truth_matte_gives_a_scores_table(browser, server_url):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(server_url)
     page.locator('input[type="file"]').first.set_input_files(str(PHOTOS / "astronaut.png"))
-    run = page.get_by_role("button", name="Run Segmentation and Blurring")
+    run = page.get_by_role("button", name=RUN_LABEL)
     page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
     run.click()
     loaded_image_box(page)
@@ -336,7 +337,7 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
     page.goto(server_url)
     try:
         page.locator('input[type="file"]').set_input_files(str(PHOTOS / "astronaut.png"))
-        run = page.get_by_role("button", name="Run Segmentation and Blurring")
+        run = page.get_by_role("button", name=RUN_LABEL)
         page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
         page.get_by_text("not run yet").wait_for()  # the upload's rerun is over
         sidebar = page.locator('[data-testid="stSidebar"]')

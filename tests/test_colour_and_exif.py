@@ -12,10 +12,10 @@ from PIL import Image, ImageCms
 import commands
 from photo.decode import EXIF_IFD, GPS_IFD, ORIENTATION, decode_photo, export_exif
 from photo.exports import KINDS, Export, make_file
+from tests.exif import EXPOSURE, MAKE, MAKER_NOTE, MODEL, TAKEN, camera_exif, read_exif
 from tests.icc import convert, display_profile
 
 COLOURS = np.array([[200, 100, 50], [40, 180, 90], [128, 128, 128], [250, 30, 30]], np.uint8)
-MAKE, MODEL, TAKEN, EXPOSURE, MAKER_NOTE = 0x010F, 0x0110, 0x9003, 0x829A, 0x927C
 
 
 def tagged_png(icc: bytes) -> bytes:
@@ -30,27 +30,12 @@ def patch_colours(image: Image.Image) -> np.ndarray:
     return np.asarray(image)[16, 16::32].astype(int)
 
 
-def camera_exif(orientation: int = 6) -> Image.Exif:
-    exif = Image.Exif()
-    exif[MAKE], exif[MODEL], exif[ORIENTATION] = "Canon", "EOS R5", orientation
-    settings = exif.get_ifd(EXIF_IFD)
-    settings[TAKEN], settings[EXPOSURE] = "2026:05:17 18:42:07", (1, 250)
-    settings[MAKER_NOTE] = b"serial 0123456789"
-    gps = exif.get_ifd(GPS_IFD)
-    gps[1], gps[2], gps[3], gps[4] = "N", (52.0, 22.0, 1.5), "E", (4.0, 53.0, 2.0)
-    return exif
-
-
 def camera_jpeg(size=(64, 48)) -> bytes:
     """A landscape-stored JPEG that EXIF says to turn upright (orientation 6), with camera,
     date, exposure and a GPS position."""
     buffer = io.BytesIO()
     Image.new("RGB", size, (90, 140, 200)).save(buffer, "JPEG", exif=camera_exif().tobytes())
     return buffer.getvalue()
-
-
-def read_exif(data: bytes) -> Image.Exif:
-    return Image.open(io.BytesIO(data)).getexif()
 
 
 def test_a_display_p3_photo_is_converted_to_srgb_on_decode():

@@ -68,9 +68,9 @@ def test_the_app_applies_the_controls_to_views_and_downloads(astronaut_path):
 
     from streamlit.testing.v1 import AppTest
 
+    from tests.apptest import image_urls, upload_and_run
     from tests.conftest import ROOT
-    from tests.test_app import image_urls, upload_and_run
-    from ui.page import all_results_zip
+    from ui.downloads import all_results_zip
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
@@ -100,7 +100,7 @@ def _selfie():
 
 def _look(at):
     from blur.mask_controls import MaskControls
-    from ui.page import Look
+    from ui.settings import Look
 
     grow = next(s for s in at.sidebar.slider if s.label == "Grow / shrink").value
     return Look(101, "gaussian", True, MaskControls(grow=grow))

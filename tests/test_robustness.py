@@ -6,9 +6,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from service import shared_pool
+from tests.apptest import model_headers, run_and_wait
 from tests.conftest import ROOT
 from tests.corpus import BAD, GOOD
-from tests.test_app import model_headers, run_and_wait
+from ui.labels import RUN_LABEL
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def run_with(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
         [(name, data, "application/octet-stream") for name, data in files]
     )
     at.run()
-    run = next(b for b in at.button if b.label == "Run Segmentation and Blurring")
+    run = next(b for b in at.button if b.label == RUN_LABEL)
     return at if run.disabled else run_and_wait(at)  # disabled: no readable photo
 
 

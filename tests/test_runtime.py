@@ -37,14 +37,15 @@ def standin_family(monkeypatch):
     """An in-process adapter module (the runtime as a model worker runs it)."""
     import sys
 
-    from models.registry import ModelSpec
+    from models.registry import Family, ModelSpec
 
     CountingSegmenter.instances = 0
     module = types.ModuleType("tests_inprocess_standin")
     module.build = lambda spec, device: CountingSegmenter(device)
     monkeypatch.setitem(sys.modules, module.__name__, module)
+    monkeypatch.setitem(sys.modules, "tests_inprocess_standin.adapter", module)
     spec = ModelSpec(
-        key="standin", label="Stand-in", family="tests_inprocess_standin.adapter",
+        key="standin", label="Stand-in", family=Family("tests_inprocess_standin.adapter"),
         mask_kind="alpha", licence="none", url="https://example.invalid", package="tests",
         devices=("cuda", "cpu"),
     )  # fmt: skip
@@ -64,6 +65,21 @@ def test_registry_entries_are_complete_and_unique():
         assert "cpu" in spec.devices
     assert [s.key for s in registry.REGISTRY if s.default] == ["mediapipe_selfie"]
     assert registry.get_spec("mediapipe_selfie").offline
+
+
+def test_every_entry_names_an_adapter_that_can_build_it():
+    """What a worker does first, for every entry: its family's module, with build()."""
+    import importlib
+
+    for spec in registry.REGISTRY + registry.REFINERS:
+        assert isinstance(spec.family, registry.Family), spec.key
+        adapter = importlib.import_module(spec.family.module)
+        assert callable(adapter.build), spec.key
+
+
+def test_a_misspelt_family_fails_when_the_entry_is_made():
+    with pytest.raises(ImportError, match="models.birefnett"):
+        registry.Family("models.birefnett")
 
 
 def test_unknown_key_lists_known_ones():

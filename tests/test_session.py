@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from service import ModelPool, PhotoFile, Session
+from service import ModelPool, PhotoFile, Session, ViewKey
 
 
 @pytest.fixture
@@ -161,10 +161,10 @@ def test_views_are_made_once_kept_and_forgotten_with_their_photo(pool, portrait)
         made.append(size)
         return np.zeros(size, np.uint8)
 
-    key = ("a", "m", "cpu", "Blur", 101)
+    key = ViewKey("a", ("a", "m", "cpu"), ("Blur", 101))
     first = session.view(key, lambda: make(1000))
     assert session.view(key, lambda: make(1000)) is first and made == [1000]
-    session.view(("b", "m", "cpu", "Blur", 101), lambda: make(2000))
+    session.view(ViewKey("b", ("b", "m", "cpu"), ("Blur", 101)), lambda: make(2000))
     before = session.nbytes()
     session.keep_only({"b"})
     assert session.nbytes() < before - 1000  # a's photo and its view are gone
@@ -181,12 +181,16 @@ def test_views_stay_within_their_share_of_the_budget(pool, portrait):
     session.add_photo("a", "a", "a", portrait)
     chunk = 2**20
     for n in range(6):
-        session.view(("a", "m", "cpu", n), lambda: np.zeros(chunk, np.uint8))
+        session.view(ViewKey("a", ("a", "m", "cpu"), (n,)), lambda: np.zeros(chunk, np.uint8))
     kept = session.nbytes() - session.photo("a").nbytes
     assert 0 < kept <= VIEW_SHARE * budget
     made = []
-    session.view(("a", "m", "cpu", 5), lambda: made.append(5))  # the newest is kept
-    session.view(("a", "m", "cpu", 0), lambda: made.append(0))  # the oldest went first
+    session.view(
+        ViewKey("a", ("a", "m", "cpu"), (5,)), lambda: made.append(5)
+    )  # the newest is kept
+    session.view(
+        ViewKey("a", ("a", "m", "cpu"), (0,)), lambda: made.append(0)
+    )  # the oldest went first
     assert made == [0]
 
 
@@ -196,17 +200,17 @@ def test_a_new_result_replaces_the_views_of_the_old_one(pool, portrait, add_stan
     session.add_photo("a", "a", "a", portrait)
     session.submit(["a"], [broken], "cpu")
     assert session.wait(30)
-    session.view(("a", "broken", "cpu", "Blur"), lambda: "from the failed result")
+    session.view(ViewKey("a", ("a", "broken", "cpu"), ("Blur",)), lambda: "from the failed result")
     session.submit(["a"], [broken], "cpu")  # retried: a new result arrives
     assert session.wait(30)
-    assert session.view(("a", "broken", "cpu", "Blur"), lambda: "new") == "new"
+    assert session.view(ViewKey("a", ("a", "broken", "cpu"), ("Blur",)), lambda: "new") == "new"
 
 
 def test_a_session_whose_page_is_gone_is_emptied_after_the_grace_time(pool, portrait):
     page = {"open": True}
     session = Session(pool, page_open=lambda: page["open"], grace_s=120)
     session.add_photo("a", "a", "a", portrait)
-    session.view(("a", "m", "cpu", "Blur"), lambda: np.zeros(1000, np.uint8))
+    session.view(ViewKey("a", ("a", "m", "cpu"), ("Blur",)), lambda: np.zeros(1000, np.uint8))
     assert not session.close_if_abandoned(now=0)
     page["open"] = False  # the tab closed
     assert not session.close_if_abandoned(now=10)

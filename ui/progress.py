@@ -1,0 +1,55 @@
+"""The progress of this session's runs, polled in a fragment so the script never waits."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from service import Job, Session
+from ui.text import as_text
+
+POLL_SECONDS = 0.5
+# Each poll reruns a fragment, which costs the server and the browser; when many jobs of
+# many users are under way, every page polls half as often (measured with bench load).
+BUSY_POLL_SECONDS, BUSY_JOBS = 1.0, 3
+
+
+def job_text(job: Job) -> str:
+    """Where one job is, in words: queued, downloading (bytes), loading, running."""
+    state, label = job.state, job.spec.label
+    if state is None:  # the next of this session's jobs, not handed to the models yet
+        return f"{label}: starting"
+    seconds = time.monotonic() - state.since
+    if state.stage == "queued":
+        return f"{label}: queued behind {state.ahead} job(s) of other users"
+    if state.stage == "starting":
+        return f"{label}: starting its worker"
+    if state.stage == "downloading":
+        done, total = state.done_bytes / 1e6, state.total_bytes / 1e6
+        return f"{label}: downloading {done:,.0f} / {total:,.0f} MB"
+    if state.stage == "loading":
+        return f"{label}: loading ({seconds:.0f} s)"
+    return f"{label}: running ({seconds:.1f} s)"
+
+
+def poll_seconds(jobs_under_way: int) -> float:
+    return BUSY_POLL_SECONDS if jobs_under_way > BUSY_JOBS else POLL_SECONDS
+
+
+def show_progress(session: Session, finished: int) -> None:
+    """The progress poll, as a fragment rerun every POLL_SECONDS, or less often when the
+    models are busy with many users' jobs (the interval is set when the page reruns)."""
+    every = poll_seconds(session.pool.jobs_under_way())
+    st.fragment(poll_progress, run_every=every)(session, finished)
+
+
+def poll_progress(session: Session, finished: int) -> None:
+    """Polls the runs: the real state of the next job; the page reruns when a result
+    arrives or nothing is left to run, so the script itself never waits."""
+    pending = session.pending()
+    if session.finished != finished or not pending:
+        st.rerun(scope="app")
+    job = pending[0]
+    text = f"{job_text(job)} · {as_text(job.photo.title)} · {len(pending)} left"
+    st.progress(session.progress(), text=text)

@@ -1,0 +1,227 @@
+"""The sidebar: compute device, models, refine, mask, blur and download settings.
+
+Every function here draws its widgets and returns plain values (specs, dataclasses); no
+other module reads the sidebar's widgets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+import blur
+import models
+from blur.mask_controls import (
+    MAX_FEATHER_PX,
+    MAX_GROW_PX,
+    MAX_SENSITIVITY,
+    MIN_SENSITIVITY,
+    MaskControls,
+)
+from blur.views import ViewOptions
+from models import ModelSpec, hub, pins
+from models.registry import SLOW_S
+
+LENS_LABELS = {"gaussian": "Gaussian", "disc": "Lens (bokeh)"}
+
+
+def model_help(spec: ModelSpec) -> str:
+    measured = hub.known_download_mb(spec)
+    size = f"{measured:,}" if measured else f"~{spec.download_mb:,}"
+    download = f"{size} MB download on first use" if spec.download_mb else "offline"
+    text = (
+        f"{spec.source} · {spec.mask_kind} mask · input {spec.input_policy} · "
+        f"licence {spec.licence} · {download}"
+    )
+    if pins.needs_pin(spec) or spec.revision:
+        text += f" · Hub revision: {pins.describe(spec)}"
+    return text
+
+
+def spec_label(spec: ModelSpec) -> str:
+    return spec.label
+
+
+BADGE_COLOURS = {hub.READY: "green", hub.GATED: "orange", hub.OFFLINE: "red"}
+
+
+def model_choice_label(spec: ModelSpec) -> str:
+    """The model's name and what running it takes now, from the local cache alone."""
+    state = hub.availability(spec)
+    return f"{spec.label} :{BADGE_COLOURS.get(state, 'blue')}-badge[{state}]"
+
+
+@dataclass(frozen=True)
+class Look:
+    """How the background blur looks: its strength, shape and edges; and the controls
+    every mask gets first."""
+
+    strength: int
+    lens: str
+    clean_edges: bool
+    mask: MaskControls = MaskControls()
+
+    def options(self, outline: bool = False, backdrop: str | None = None) -> ViewOptions:
+        """The table of views' options for this look (and a view's own option)."""
+        backdrop = backdrop or "Checkerboard"
+        return ViewOptions(self.strength, self.lens, self.clean_edges, outline, backdrop)
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The sidebar's mask and blur settings; the strength is chosen beside the results."""
+
+    lens: str
+    clean_edges: bool
+    keep_gps: bool = False  # downloads keep the photo's GPS position
+    mask: MaskControls = MaskControls()
+
+    def with_strength(self, strength: int) -> Look:
+        return Look(strength, self.lens, self.clean_edges, self.mask)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the sidebar decides: where models run, which, and how results look."""
+
+    device: str
+    chosen: list[ModelSpec]  # the ticked models, each followed by its refined entry if any
+    finish: Finish
+
+
+def sidebar() -> Settings:
+    with st.sidebar:
+        st.header("Settings")
+        choice = st.selectbox("Compute device", models.device_options())
+        st.subheader("Models")
+        hub.learn_download_sizes(models.registry.REGISTRY)  # real sizes, when online
+        chosen = [
+            spec
+            for spec in models.registry.REGISTRY
+            if st.checkbox(
+                model_choice_label(spec),
+                value=spec.default,
+                key=f"model:{spec.key}",
+                help=model_help(spec),
+            )
+        ]
+        device = models.resolve_device(choice)
+        for spec in chosen:
+            runs_on = models.runs_on(spec, device)
+            if spec.seconds(runs_on) >= SLOW_S:
+                on_cpu = runs_on == "cpu"
+                st.warning(
+                    f"{spec.label} is slow on {'a CPU' if on_cpu else models.device_label(runs_on)}"
+                    f": about {spec.seconds(runs_on):.0f} s per photo"
+                    + (" on two cores. A GPU takes seconds." if on_cpu else ".")
+                )
+        chosen = refine_settings(chosen)
+        mask = mask_settings()
+        st.subheader("Background blur")
+        lens = st.radio(
+            "Blur shape",
+            list(LENS_LABELS),
+            format_func=LENS_LABELS.get,
+            horizontal=True,
+            help="Lens: a disc-shaped blur whose highlights bloom, as portrait modes do.",
+        )
+        clean = st.toggle(
+            "Clean edges",
+            value=True,
+            help="In soft edges (hair, fur, motion blur) show the subject's own colour over the "
+            "blurred background, instead of the photo's mix with the sharp background behind it. "
+            "Also used for the cut-outs.",
+        )
+        st.subheader("Downloads")
+        keep_gps = st.toggle(
+            "Keep GPS location",
+            value=False,
+            help="Blurred photos keep the original's camera, date and settings (EXIF); where "
+            "it was taken is removed unless this is on.",
+        )
+    return Settings(device, chosen, Finish(lens, clean, keep_gps, mask))
+
+
+def mask_settings() -> MaskControls:
+    """The sidebar's Mask section: controls applied to every model's mask."""
+    st.subheader("Mask")
+    scale = f"in pixels of a photo {blur.REFERENCE_SIDE} px on its longer side, scaled to each"
+    sensitivity = st.slider(
+        "Sensitivity",
+        MIN_SENSITIVITY,
+        MAX_SENSITIVITY,
+        0.5,
+        step=0.05,
+        key="mask:sensitivity",
+        help="Above 0.5, a soft mask takes in more of what the model was unsure of; below, "
+        "less. Hard masks (SAM3) are not changed by it. 0.5 leaves masks as they are.",
+    )
+    grow = st.slider(
+        "Grow / shrink",
+        -MAX_GROW_PX,
+        MAX_GROW_PX,
+        0,
+        key="mask:grow",
+        help=f"Widens (positive) or narrows (negative) every mask, {scale} photo.",
+    )
+    feather = st.slider(
+        "Feather",
+        0,
+        MAX_FEATHER_PX,
+        0,
+        key="mask:feather",
+        help=f"Softens every mask's edge, {scale} photo.",
+    )
+    controls = MaskControls(round(sensitivity, 2), grow, feather)  # 0.5, not 0.50000001
+    if not controls.identity:
+        st.caption(f"Applied to every mask, its views and downloads ({controls.tag[1:]}).")
+    return controls
+
+
+def refine_settings(chosen: list[ModelSpec]) -> list[ModelSpec]:
+    """The sidebar's Refine section: ``chosen`` with a refined result after each model
+    picked for it."""
+    registry = models.registry
+    st.subheader("Refine")
+    labels = {spec.key: spec.label for spec in chosen}
+    picked = st.multiselect(
+        "Refine the masks of",
+        list(labels),
+        format_func=labels.__getitem__,
+        key="refine:models",
+        placeholder="No model",
+        help="Adds a refined result beside the model's own: a trimap from its mask (sure "
+        "subject, sure background, an unknown band along the edge), then alpha solved in the "
+        "band from the photo's colours. Helps hard-edged masks (SAM3) at hair and fur.",
+    )
+    if not picked:
+        return chosen
+    names = {spec.key: model_choice_label(spec) for spec in registry.REFINERS}
+    refiner = registry.get_refiner(
+        st.radio(
+            "Refiner",
+            list(names),
+            format_func=names.__getitem__,
+            key="refine:with",
+            help="Closed-form and KNN matting (pymatting) solve from the photo's colours, "
+            "offline; ViTMatte is a matting network (a ~100 MB download on first use).",
+        )
+    )
+    band = st.slider(
+        "Unknown band",
+        registry.MIN_TRIMAP_BAND * 100,
+        registry.MAX_TRIMAP_BAND * 100,
+        registry.DEFAULT_TRIMAP_BAND * 100,
+        step=0.1,
+        format="%.1f%%",
+        key="refine:band",
+        help="How far on each side of the mask's edge the refiner decides alpha, in percent "
+        "of the photo's longer side.",
+    )
+    with_refined = []
+    for spec in chosen:
+        with_refined.append(spec)
+        if spec.key in picked:
+            with_refined.append(registry.refined(spec, refiner, round(band, 1) / 100))
+    return with_refined
