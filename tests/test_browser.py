@@ -232,6 +232,21 @@ def wait_for_new_image(page, *old: str) -> str:
     return found.json_value()
 
 
+def test_every_page_opens_at_its_address(browser, server_url):
+    """Each page app.py declares, opened by its URL: the title, its own content, no error."""
+    import app
+
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    for declared in app.pages():
+        page.goto(f"{server_url}/{declared.url_path}")
+        main = page.locator('[data-testid="stMain"]')
+        main.get_by_role("heading", name="Portrait Blur Arena").wait_for(timeout=60_000)
+        main.locator('[data-testid="stMarkdownContainer"]').first.wait_for(timeout=60_000)
+        assert page.locator('[data-testid="stException"]').count() == 0, declared.title
+        assert page.title() == "Portrait Blur Arena"
+    page.close()
+
+
 def test_a_phone_user_tries_the_sample(browser, server_url):
     """390 px wide: one click on the sample button shows the offline model's result."""
     page = browser.new_page(viewport={"width": 390, "height": 844})
