@@ -34,6 +34,7 @@ from commands.args import (
     strength,
 )
 from commands.models import format_table, registry_rows
+from models import hub, registry
 from models.registry import (
     DEFAULT_TRIMAP_BAND,
     REFINERS,
@@ -42,7 +43,7 @@ from models.registry import (
     get_spec,
     refined,
 )
-from photo.decode import PhotoError, decode_photo, export_exif
+from photo.decode import UPLOAD_TYPES, PhotoError, decode_photo, export_exif
 from photo.exports import Export, photo_folders, write_files
 from service import ModelPool, PhotoFile, configure_logging
 from service.runs import run_spec
@@ -52,13 +53,17 @@ log = logging.getLogger("portrait_blur.cli")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="portrait-blur", description=__doc__)
-    parser.add_argument("photos", nargs="*", type=Path, help="photos to process")
     parser.add_argument(
-        "--model", action="append", dest="models", metavar="KEY",
-        choices=model_keys(),
-        help="model key (repeat for several; see --list-models)",
+        "photos", nargs="+", type=Path, metavar="PHOTO",
+        help="photos, or folders of photos (the images in them, not in subfolders)",
     )  # fmt: skip
-    parser.add_argument("--out", type=Path, help="folder for the results")
+    defaults = [spec.key for spec in registry.REGISTRY if spec.default]
+    parser.add_argument(
+        "--model", action="append", dest="models", metavar="KEY", choices=model_keys(),
+        help=f"model key (repeat for several; see --list-models); default: {', '.join(defaults)}, "
+        "as in the app",
+    )  # fmt: skip
+    parser.add_argument("--out", type=Path, required=True, help="folder for the results")
     parser.add_argument(
         "--strength", type=strength, default=blur.DEFAULT_STRENGTH,
         help=f"Blur Strength, as in the app: a kernel size, odd, {blur.MIN_STRENGTH}.."
@@ -101,15 +106,40 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--feather", type=bounded(0, MAX_FEATHER_PX), default=0.0, metavar="PX",
         help=f"soften every mask's edge (a Gaussian's sigma), in {scale}",
     )  # fmt: skip
-    parser.add_argument("--list-models", action="store_true", help="print the registry and exit")
+    parser.add_argument("--list-models", action=ListModels, help="print the registry and exit")
     args = parser.parse_args(argv)
-    if not args.list_models:
-        if not args.photos or not args.models or args.out is None:
-            parser.error("give PHOTO..., at least one --model KEY and --out DIR")
-        args.device = device_argument(parser, args.device)
-        args.specs = result_specs(args)
-        args.mask = MaskControls(args.sensitivity, args.grow, args.feather)
+    args.models = args.models or defaults
+    args.photos = photo_files(parser, args.photos)
+    args.device = device_argument(parser, args.device)
+    args.specs = result_specs(args)
+    args.mask = MaskControls(args.sensitivity, args.grow, args.feather)
     return args
+
+
+class ListModels(argparse.Action):
+    """--list-models: the registry's table, then exit (no photo or --out needed)."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        print(format_table(registry_rows()))
+        parser.exit()
+
+
+def photo_files(parser: argparse.ArgumentParser, paths: list[Path]) -> list[Path]:
+    """The photos named, a folder standing for the image files in it (by name, sorted)."""
+    found = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        inside = sorted(p for p in path.iterdir() if p.is_file()
+                        and p.suffix.lower().lstrip(".") in UPLOAD_TYPES)  # fmt: skip
+        if not inside:
+            parser.error(f"{path} holds no photo ({', '.join(UPLOAD_TYPES)})")
+        found.extend(inside)
+    return found
 
 
 def result_specs(args: argparse.Namespace) -> list[ModelSpec]:
@@ -136,11 +166,19 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
     failures, rgb, results = 0, None, {}
     for spec in args.specs:
         bar.set_description(f"{path.name} · {spec.label}")
+        if unavailable(spec, args.unavailable):
+            failures += 1  # said once, with the first photo
+            bar.update(1)
+            continue
         base = results.get(spec.base.key) if spec.base else None
         result = run_spec(pool, spec, file, args.device, base)
         results[spec.key] = result
         if not result.ok:
-            tqdm.write(f"{path.name}: {result.error}", file=sys.stderr)
+            if hub.offline_reason(spec.runner):  # the same on every photo: not tried again
+                args.unavailable.add(spec.key)
+                result.error += " (Skipped for the other photos.)"
+            if spec.base is None or (base is not None and base.ok):
+                tqdm.write(f"{path.name}: {result.error}", file=sys.stderr)
             failures += 1
         elif not result.found_subject:
             tqdm.write(f"{path.name}: {spec.label}: No humans detected.", file=sys.stderr)
@@ -156,11 +194,14 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
     return failures
 
 
+def unavailable(spec: ModelSpec, keys: set[str]) -> bool:
+    """Whether ``spec`` (or the model it refines) cannot run here, as an earlier photo found."""
+    return spec.key in keys or (spec.base is not None and spec.base.key in keys)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.list_models:
-        print(format_table(registry_rows()))
-        return 0
+    args.unavailable = set()  # models found unable to run on any photo (offline, not cached)
     configure_logging()
     pool = ModelPool(ram_budget_mb=args.model_memory)
     folders = photo_folders([p.name for p in args.photos])

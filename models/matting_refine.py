@@ -7,11 +7,17 @@ help where a mask is hard-edged (SAM3's) and a matting model's own alpha is ofte
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+
 import numpy as np
 from PIL import Image
 
 from blur.trimap import band_pixels, has_both_sides, trimap
 from models.registry import ModelSpec
+
+log = logging.getLogger("portrait_blur.refine")
 
 
 class MattingRefiner:
@@ -27,7 +33,13 @@ class MattingRefiner:
         if not has_both_sides(known):
             return mask  # all subject or all background: nothing for a solver to go on
         rgb = np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0
-        return np.clip(self.solve(rgb, known), 0.0, 1.0).astype(np.float32)
+        # pymatting prints its solver's fallbacks ("PERFORMANCE WARNING: ..."): to the log,
+        # not onto the user's terminal or the server's output as if something failed.
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            alpha = self.solve(rgb, known)
+        if printed.getvalue().strip():
+            log.debug("pymatting: %s", " ".join(printed.getvalue().split()))
+        return np.clip(alpha, 0.0, 1.0).astype(np.float32)
 
 
 def build(spec: ModelSpec, device: str) -> MattingRefiner:

@@ -79,6 +79,47 @@ def test_batch_command_on_two_photos(tmp_path, capsys):
     assert blurred.size == (512, 512)
 
 
+def test_batch_command_takes_a_folder_with_the_apps_default_model(tmp_path):
+    folder, out = tmp_path / "photos", tmp_path / "out"
+    folder.mkdir()
+    for name in ("astronaut.png", "camera.png"):
+        (folder / name).write_bytes((PHOTOS / name).read_bytes())
+    (folder / "notes.txt").write_text("not a photo: left alone")
+    assert commands.main([str(folder), "--out", str(out)]) == 0
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert written == sorted(
+        f"{photo}/mediapipe_selfie_{kind}" for photo in ("astronaut", "camera") for kind in KINDS
+    )
+
+
+def test_batch_command_refuses_a_folder_without_photos(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stop:
+        commands.main([str(tmp_path), "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    assert "holds no photo" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_batch_help_shows_what_is_required_and_the_default_model(capsys):
+    with pytest.raises(SystemExit):
+        commands.main(["--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    assert "--out OUT" in usage and "[--out OUT]" not in usage
+    assert "PHOTO [PHOTO ...]" in usage and "default: mediapipe_selfie" in usage
+
+
+def test_batch_says_an_offline_model_once_and_runs_the_rest(tmp_path, offline_hub, capsys):
+    photos = [str(PHOTOS / "astronaut.png"), str(PHOTOS / "camera.png")]
+    code = commands.main([*photos, "--model", "mediapipe_selfie", "--model", "birefnet_portrait",
+                          "--refine", "closed_form", "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.count("BiRefNet Portrait is not downloaded yet") == 1, err
+    assert "Nothing to refine" not in err
+    done = tmp_path / "out" / "camera"
+    assert (done / "mediapipe_selfie+closed_form_blur.jpg").is_file()
+
+
 def test_batch_command_reports_bad_photos_and_goes_on(tmp_path, capsys):
     bad = tmp_path / "notes.jpg"
     bad.write_text("not a photo")

@@ -145,3 +145,21 @@ def test_check_runs_a_refiner_on_the_offline_models_mask(capsys):
     assert models_main(["--check", "closed_form", "--device", "CPU"]) == 0
     out = capsys.readouterr().out
     assert "MediaPipe Selfie + closed-form matting on CPU: loaded in" in out
+
+
+def test_pymattings_own_prints_stay_off_the_terminal(capsys, astronaut):
+    """pymatting prints its solver's fallbacks; they go to the log at debug level."""
+    from models import matting_refine
+
+    refiner = matting_refine.build(registry.get_refiner("closed_form"), "cpu")
+
+    def solve(rgb, known):
+        print("PERFORMANCE WARNING:\nThresholded incomplete Cholesky decomposition failed")
+        return known
+
+    refiner.solve = solve
+    mask = np.zeros((astronaut.height, astronaut.width), np.float32)
+    mask[100:400, 100:400] = 1
+    alpha = refiner.refine(astronaut, mask, 0.01)
+    assert alpha.shape == mask.shape
+    assert capsys.readouterr().out == ""
