@@ -125,16 +125,23 @@ def hub_reachable(url: str | None = None) -> bool:
 
 
 def known_offline(url: str | None = None) -> bool:
-    """Whether downloads from ``url``'s host (the Hub's by default) are known not to work,
-    without a network call: offline mode, or a recent probe that failed."""
+    """Whether downloads from ``url``'s host (the Hub's by default) are known not to work:
+    offline mode, or the host's last probe failed. Asked per model on every rerun, so it
+    never waits on another thread's probe: the first question about a host nobody is
+    probing probes it (at most PROBE_TIMEOUT_S; a closed network fails at once), and a
+    stale answer is still given while a probe in the background refreshes it."""
     if constants.HF_HUB_OFFLINE:
         return True
+    url = url or constants.ENDPOINT
+    host = urlparse(url).netloc
     with _probe_lock:
-        remembered = _last_probe.get(urlparse(url or constants.ENDPOINT).netloc)
-    if remembered is None:
-        return False
-    reachable, when = remembered
-    return not reachable and time.monotonic() - when < PROBE_MEMORY_S[False]
+        last = _last_probe.get(host)
+        busy = host in _probing and _probing[host].locked()
+    if not busy and _remembered(host) is None:
+        if last is None:
+            return not hub_reachable(url)
+        threading.Thread(target=hub_reachable, args=(url,), name="hub-probe", daemon=True).start()
+    return last is not None and not last[0]
 
 
 def forget_probe() -> None:

@@ -75,9 +75,33 @@ def test_the_sidebar_says_what_each_model_needs_from_the_cache_alone(offline_hub
     assert marks["BEN2"] == "red-badge[offline, not cached]"
     monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
     monkeypatch.setattr(hub, "learn_download_sizes", lambda specs: None)  # no probe of its own
+    monkeypatch.setattr(hub, "_probe", lambda url: True)  # the network's answer: reachable
     hub.forget_probe()
-    at.run()  # online, or not known to be offline: the download's size (an estimate here)
+    at.run()  # online: the download's size (an estimate here)
     assert model_boxes(at)["BEN2"].label.endswith(":blue-badge[~1,100 MB download]")
+    hub.forget_probe()
+
+
+def test_offline_badges_stay_offline_on_every_load(offline_hub, monkeypatch):
+    """No HF_HUB_OFFLINE, but the network does not answer: every page load says "offline,
+    not cached", also once the probe's memory is stale (it is refreshed behind the page)."""
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", False)
+    monkeypatch.setattr(hub, "learn_download_sizes", lambda specs: None)
+    probes = []
+    monkeypatch.setattr(hub, "_probe", lambda url: probes.append(url) or False)
+    hub.forget_probe()
+    try:
+        for load in range(3):
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+            marks = {name: box.label.split(" :", 1)[1] for name, box in model_boxes(at).items()}
+            assert marks["BEN2"] == "red-badge[offline, not cached]", load
+            assert marks["InSPyReNet"] == "red-badge[offline, not cached]", load
+            with hub._probe_lock:  # as if the probes were made long ago
+                for host, (reachable, _) in hub._last_probe.items():
+                    hub._last_probe[host] = (reachable, -1e9)
+        assert probes  # the page asked the network itself, without HF_HUB_OFFLINE
+    finally:
+        hub.forget_probe()
 
 
 def test_upload_run_and_move_the_slider(app, astronaut_path, predict_calls):
