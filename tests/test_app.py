@@ -277,10 +277,26 @@ def test_before_after_and_agreement_views(add_standin_model, astronaut_path):
     compare = next(s for s in at.selectbox if s.label == "Compare the original with")
     assert compare.options == ["MediaPipe Selfie", "Square Stand-in"]
     assert at.get("vega_lite_chart")  # the agreement heatmap and the speed bars
-    table = at.dataframe[0].value
-    assert list(table.index) == ["MediaPipe Selfie", "Square Stand-in"]
-    assert table.iloc[0, 0] == table.iloc[1, 1] == 1.0
-    assert table.iloc[0, 1] == table.iloc[1, 0] and 0.0 < table.iloc[0, 1] < 1.0
+    table = at.dataframe[0].value  # one row per pair: narrow enough for any screen
+    assert list(table.columns) == ["Model", "Versus", "IoU"] and len(table) == 1
+    assert list(table.iloc[0, :2]) == ["MediaPipe Selfie", "Square Stand-in"]
+    assert 0.0 < table.iloc[0, 2] < 1.0
+
+
+def test_the_heatmap_grows_a_row_per_model_with_labels_that_cannot_overlap():
+    import numpy as np
+
+    from ui.agreement import AXIS_PX, ROW_PX, iou_heatmap
+
+    for count in (2, 5):
+        labels = [f"A model with a long name number {n}" for n in range(count)]
+        spec = iou_heatmap(labels, np.eye(count)).to_dict()
+        assert spec["height"] == ROW_PX * count + AXIS_PX
+        x_axis = spec["layer"][0]["encoding"]["x"]
+        assert x_axis["axis"]["labelAngle"] == 0  # numbers across, never rotated names
+        cells = spec["datasets"][spec["data"]["name"]]
+        assert {c["versus"] for c in cells} == {str(n) for n in range(1, count + 1)}
+        assert {c["model"] for c in cells} == {f"{n + 1} · {labels[n]}" for n in range(count)}
 
 
 def test_clean_edges_toggle_reblurs_without_the_model(app, astronaut_path, predict_calls):

@@ -261,6 +261,18 @@ def test_a_phone_user_tries_the_sample(browser, server_url):
     page.close()
 
 
+def green_rows(png: bytes) -> int:
+    """How many pixel rows of a chart's picture hold a green heatmap cell (IoU near 1)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    green = (rgb[..., 1] > rgb[..., 0] + 40) & (rgb[..., 1] > rgb[..., 2] + 40)
+    return int((green.sum(axis=1) > 10).sum())
+
+
 def save_view(page, name: str) -> None:
     screenshot = OUTPUT / name
     page.screenshot(path=str(screenshot))
@@ -385,6 +397,13 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
         page.get_by_role("radio", name="Matte", exact=True).click()
         page.wait_for_timeout(1000)
         save_view(page, "refine.png")
+        # Agreement of the two: a heatmap tall enough for a row per model, and the IoU
+        # table's every column in view.
+        heatmap = page.locator('[data-testid="stVegaLiteChart"]').first
+        heatmap.scroll_into_view_if_needed()
+        heatmap.locator("canvas, svg").first.wait_for()
+        assert green_rows(heatmap.screenshot()) >= 2 * 30  # two rows of cells, not a strip
+        page.screenshot(path=str(OUTPUT / "agreement.png"))
     except Exception:
         page.screenshot(path=str(OUTPUT / "refine-failure.png"), full_page=True)
         raise

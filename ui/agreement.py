@@ -25,23 +25,13 @@ def show_agreement(views: Views, shown: list[Shown]) -> None:
     else:
         labels = [item.spec.label for item in with_alpha]
         matrix = blur.iou_matrix([views.alpha(item) for item in with_alpha])
-        cells = pd.DataFrame(
-            [(a, b, matrix[i, j]) for i, a in enumerate(labels) for j, b in enumerate(labels)],
-            columns=["model", "versus", "IoU"],
-        )
-        heat = alt.Chart(cells).encode(
-            x=alt.X("versus:N", sort=labels, title=None),
-            y=alt.Y("model:N", sort=labels, title=None),
-        )
-        chart = heat.mark_rect().encode(
-            color=alt.Color("IoU:Q", scale=alt.Scale(domain=[0, 1], scheme="greens"))
-        ) + heat.mark_text().encode(text=alt.Text("IoU:Q", format=".2f"))
         with left:
             st.caption("Mask agreement: intersection over union of the subjects (alpha > 0.5)")
-            st.altair_chart(chart, width="stretch", height=60 + 40 * len(labels))
-            st.dataframe(
-                pd.DataFrame(matrix, index=labels, columns=labels).round(3), width="stretch"
-            )
+            st.altair_chart(iou_heatmap(labels, matrix), width="stretch")
+            pairs = [(labels[i], labels[j], round(float(matrix[i, j]), 3))
+                     for i in range(len(labels)) for j in range(i + 1, len(labels))]  # fmt: skip
+            table = pd.DataFrame(pairs, columns=["Model", "Versus", "IoU"])
+            st.dataframe(table, hide_index=True, width="stretch")
     times = pd.DataFrame(
         {
             "model": [item.spec.label for item in timed],
@@ -60,3 +50,34 @@ def show_agreement(views: Views, shown: list[Shown]) -> None:
     with right:
         st.caption("Inference time on this photo (model only, not loading)")
         st.altair_chart(bars, width="stretch", height=60 + 30 * len(timed))
+
+
+ROW_PX = 36  # the heatmap's height per model: each row's label and value readable
+AXIS_PX = 64  # Streamlit fits the whole chart, axes included, into the height it is given
+
+
+def iou_heatmap(labels: list[str], matrix):
+    """Rows named "1 · label", columns by number only (long names across the top would
+    overlap or eat the plot's height), each cell with its IoU; ROW_PX tall per model
+    besides the axes."""
+    import altair as alt
+    import pandas as pd
+
+    rows = [f"{n} · {label}" for n, label in enumerate(labels, 1)]
+    columns = [str(n) for n in range(1, len(labels) + 1)]
+    cells = pd.DataFrame(
+        [(rows[i], columns[j], matrix[i, j]) for i in range(len(rows)) for j in range(len(rows))],
+        columns=["model", "versus", "IoU"],
+    )
+    heat = alt.Chart(cells).encode(
+        x=alt.X("versus:N", sort=columns, title="versus model number",
+                axis=alt.Axis(orient="top", labelAngle=0)),
+        y=alt.Y("model:N", sort=rows, title=None, axis=alt.Axis(labelLimit=260)),
+        tooltip=["model", "versus", alt.Tooltip("IoU:Q", format=".3f")],
+    )  # fmt: skip
+    return (
+        heat.mark_rect().encode(
+            color=alt.Color("IoU:Q", scale=alt.Scale(domain=[0, 1], scheme="greens"))
+        )
+        + heat.mark_text().encode(text=alt.Text("IoU:Q", format=".2f"))
+    ).properties(height=ROW_PX * len(labels) + AXIS_PX)
