@@ -174,6 +174,12 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
         .inner_text() for name in ("Across", "Down")
     ]  # fmt: skip
     assert spot == ["10", "80"]  # the sliders moved to the click
+    # At the zoom it states: each tile as many CSS pixels wide as it has pixels (at a
+    # device pixel ratio of 1), not shrunk into a column.
+    tiles = page.evaluate("""() => [...document.querySelectorAll(
+        '[data-testid="stExpander"] [data-testid="stImage"] img')].map(
+        img => [img.getBoundingClientRect().width, img.naturalWidth])""")
+    assert tiles and all(abs(css - own) <= 1 and own == 320 for css, own in tiles), tiles
     page.locator('[data-testid="stExpander"]').first.scroll_into_view_if_needed()
     save_view(page, "zoom.png")
     page.get_by_text("Zoom: the same spot of every result", exact=False).click()  # close

@@ -11,7 +11,7 @@ import streamlit as st
 import blur
 from blur.zoom import ZOOMS, Square, square_at, subject_top
 from ui.components.spot_picker import picked, spot_picker
-from ui.render import COLUMNS_PER_ROW, ZOOM_TILE, Shown, ViewChoice, Views, jpeg
+from ui.render import ZOOM_TILE, Shown, ViewChoice, Views, jpeg
 from ui.settings import Look
 from ui.text import as_text
 
@@ -53,13 +53,13 @@ def show_zoom(views: Views, found: list[Shown], choice: ViewChoice, look: Look) 
             spot_picker(jpeg(locator(views, square)), picker, partial(move_spot, picker, spot),
                         width=200)  # fmt: skip
             st.caption("Where: click the photo to zoom there")
-        for first in range(0, len(found), COLUMNS_PER_ROW):
-            row = found[first : first + COLUMNS_PER_ROW]
-            for column, item in zip(st.columns(COLUMNS_PER_ROW), row, strict=False):
-                with column:
+        # Tiles at their own pixel width, as many to a row as fit: a column narrower than a
+        # tile would shrink it, and the zoom would no longer be the one it states.
+        with st.container(horizontal=True, wrap=True, gap="medium"):
+            for item in found:
+                with st.container(width=ZOOM_TILE, gap="small"):
                     st.markdown(f"**{as_text(item.spec.label)}**")
-                    tile = views.zoom_tile(item, choice, look, square)
-                    st.image(tile, width=ZOOM_TILE)
+                    st.image(views.zoom_tile(item, choice, look, square), width=ZOOM_TILE)
 
 
 def move_spot(picker: str, spot: tuple[str, str]) -> None:
