@@ -108,7 +108,7 @@ def test_upload_run_and_move_the_slider(app, astronaut_path, predict_calls):
     at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
     assert not at.exception and not at.error
     assert model_headers(at) == ["MediaPipe Selfie"]
-    card = r"\*\*MediaPipe Selfie\*\* :gray\[· \d+\.\d\d s · CPU( · first load .*)?\]"
+    card = r"\*\*MediaPipe Selfie\*\* :gray\[· (\d+ ms|\d+\.\d\d s) · CPU( · first load .*)?\]"
     assert re.fullmatch(card, at.main.markdown[0].value)
     assert len(at.image) == 1  # the blurred result: Blur is the default view
     assert len(predict_calls) == 1
@@ -124,21 +124,55 @@ def test_upload_run_and_move_the_slider(app, astronaut_path, predict_calls):
     assert len(predict_calls) == 1  # the slider never re-runs the model
 
 
-def test_every_view_shows_its_own_image(app, astronaut_path):
+def test_blur_strength_is_shown_only_where_it_changes_something(app, astronaut_path):
     at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
+    next(s for s in at.slider if s.label == "Blur Strength").set_value(151).run()
+    blurred = image_urls(at)
+    for view in ("Overlay", "Matte", "Cut-out", "Difference"):
+        at = choose_view(at, view)
+        assert "Blur Strength" not in [s.label for s in at.main.slider], view
+    at = choose_view(at, "Blur")
+    assert next(s for s in at.slider if s.label == "Blur Strength").value == 151  # kept
+    assert image_urls(at) == blurred  # the same image, from the session's views
+
+
+def test_difference_with_one_result_says_what_it_needs(app, astronaut_path):
+    at = choose_view(upload_and_run(app, "astronaut.png", astronaut_path.read_bytes()),
+                     "Difference")  # fmt: skip
+    assert not at.main.image  # no flat grey picture of a model against itself
+    assert any(i.value.startswith("Difference compares a result with another") for i in at.info)
+    assert model_headers(at) == ["MediaPipe Selfie"]
+
+
+def test_a_light_models_time_reads_in_milliseconds():
+    from ui.grid import seconds_text
+
+    assert [seconds_text(s) for s in (0.0004, 0.0123, 0.25, 3.5)] == [
+        "under 1 ms", "12 ms", "0.25 s", "3.50 s"
+    ]  # fmt: skip
+
+
+def test_every_view_shows_its_own_image(add_standin_model, astronaut_path):
+    add_standin_model("square", "Square Stand-in", default=True)  # a second result
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
     seen = {"Blur": image_urls(at)[0]}
     for view in ("Overlay", "Matte", "Cut-out", "Difference"):
         at = choose_view(at, view)
-        assert not at.exception and len(at.image) == 1, view
+        assert not at.exception and len(at.image) == 2, view
         seen[view] = image_urls(at)[0]
     assert len(set(seen.values())) == 5
     assert [s.label for s in at.selectbox if s.label == "Against"] == ["Against"]
+    assert any("blue: subject only for" in c.value for c in at.caption)  # the legend, in view
     at = choose_view(at, "Overlay")
     outline = next(t for t in at.toggle if t.label == "Outline only")
     outline.set_value(True).run()
-    assert image_urls(at)[0] not in seen.values()
+    outlined = image_urls(at)[0]
+    assert outlined not in seen.values()
+    at = choose_view(at, "Blur")
     next(s for s in at.slider if s.label == "Blur Strength").set_value(11).run()
-    assert len(set(image_urls(at))) == 1  # the overlay does not depend on the blur
+    at = choose_view(at, "Overlay")
+    assert image_urls(at)[0] == outlined  # the overlay does not depend on the blur
     at = choose_view(at, "Cut-out")
     next(s for s in at.selectbox if s.label == "Backdrop").set_value("Black").run()
     assert not at.exception and image_urls(at)[0] not in seen.values()

@@ -24,8 +24,16 @@ from ui.text import as_text
 from ui.zoom import show_zoom
 
 
+def seconds_text(seconds: float) -> str:
+    """A model's time as people read it: milliseconds under a tenth of a second (a light
+    model's "0.00 s" reads as if nothing ran)."""
+    if seconds < 0.001:
+        return "under 1 ms"
+    return f"{seconds * 1000:.0f} ms" if seconds < 0.1 else f"{seconds:.2f} s"
+
+
 def timing_caption(result: ModelResult) -> str:
-    caption = f"{result.inference_s:.2f} s · {models.device_label(result.device)}"
+    caption = f"{seconds_text(result.inference_s)} · {models.device_label(result.device)}"
     if result.load_s:
         caption += f" · first load {result.load_s:.1f} s"
     return caption
@@ -74,19 +82,11 @@ def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[ViewChoice, 
     view_column, strength_column, option_column = st.columns([4, 3, 2], vertical_alignment="bottom")
     with view_column:
         view = st.segmented_control("View", list(VIEWS), default="Blur", key="view", required=True)
-    with strength_column:
-        strength = st.slider(
-            "Blur Strength",
-            min_value=blur.MIN_STRENGTH,
-            max_value=blur.MAX_STRENGTH,
-            value=blur.DEFAULT_STRENGTH,
-            step=2,
-            key="strength",
-            help="How far the background is blurred: a kernel size in pixels on a photo "
-            f"{blur.REFERENCE_SIDE} px on its longer side, scaled to each photo, so a setting "
-            "looks the same on every photo. Moving it never runs a model again.",
-        )
     choice = ViewChoice(view)
+    strength = kept("strength", blur.DEFAULT_STRENGTH)
+    if view == "Blur":  # the only view it changes: elsewhere it would do nothing
+        with strength_column:
+            strength = keep("strength", blur_strength())
     with option_column:
         if view == "Overlay":
             outline = st.toggle("Outline only", value=kept("outline", False))
@@ -100,7 +100,7 @@ def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[ViewChoice, 
             choice = ViewChoice(view, backdrop=keep("backdrop", backdrop))
         elif view == "Difference":
             found = ([truth] if truth else []) + [item for item in shown if item.has_alpha]
-            if found:
+            if len(found) >= 2:
                 spec = st.selectbox(
                     "Against",
                     [item.spec for item in found],
@@ -113,6 +113,26 @@ def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[ViewChoice, 
     return choice, strength
 
 
+def blur_strength() -> int:
+    return st.slider(
+        "Blur Strength",
+        min_value=blur.MIN_STRENGTH,
+        max_value=blur.MAX_STRENGTH,
+        value=kept("strength", blur.DEFAULT_STRENGTH),
+        step=2,
+        key="strength",
+        help="How far the background is blurred: a kernel size in pixels on a photo "
+        f"{blur.REFERENCE_SIDE} px on its longer side, scaled to each photo, so a setting "
+        "looks the same on every photo. Moving it never runs a model again.",
+    )
+
+
+DIFFERENCE_NEEDS = (
+    "Difference compares a result with another: tick a second model, refine this one "
+    "(sidebar), or upload this photo's true matte under *Against the ground truth*."
+)
+
+
 @st.fragment
 def show_results(
     session: Session, photo: StoredPhoto, shown: list[Shown], device: str, finish: Finish,
@@ -122,13 +142,21 @@ def show_results(
     before/after and the agreement. A fragment: its widgets rerun only this."""
     choice, strength = view_settings(shown, truth)
     look = finish.with_strength(strength)
+    drawable = choice.view != "Difference" or choice.reference is not None
+    if not drawable:
+        st.info(DIFFERENCE_NEEDS)
+    elif choice.reference is not None:
+        st.caption(
+            f"Orange: subject only for the model; blue: subject only for "
+            f"{as_text(choice.reference.spec.label)}; grey: both agree."
+        )
     views = Views(session, photo, grid_side(len(shown)))
     slots = min(COLUMNS_PER_ROW, len(shown))
     for first in range(0, len(shown), COLUMNS_PER_ROW):
         row = shown[first : first + COLUMNS_PER_ROW]
         for column, item in zip(st.columns(slots), row, strict=False):
             with column:
-                if show_card(item):
+                if show_card(item) and drawable:
                     data = views.image(item, choice, look)
                     show_image(data, image_width(photo))
                     downloads(session, photo, item.spec, device, look, finish.keep_gps)
@@ -150,5 +178,5 @@ def show_results(
             help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
         )
     found = [item for item in shown if item.has_alpha]
-    show_zoom(views, found, choice, look)
+    show_zoom(views, found if drawable else [], choice, look)
     show_before_after(views, found, look)
