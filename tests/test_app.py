@@ -497,8 +497,9 @@ def test_a_refined_result_appears_beside_the_models_own(app, astronaut_path, pre
     refiner = next(w for w in at.sidebar.radio if w.label == "Refiner")
     assert refiner.value == "closed_form"
     assert model_headers(at) == ["MediaPipe Selfie", "MediaPipe Selfie + closed-form matting"]
-    assert len(at.image) == 1  # the refined one is not run yet
-    at = run_and_wait(at)
+    assert not any("Not run yet" in i.value for i in at.info)  # its mask is there: it runs
+    assert at.session_state["session"].wait(120)
+    at.run()
     assert not at.exception and not at.error
     assert len(at.image) == 2 and len(set(image_urls(at))) == 2
     assert len(predict_calls) == 1  # the model's mask was reused
@@ -517,4 +518,6 @@ def test_a_refined_result_appears_beside_the_models_own(app, astronaut_path, pre
 
     next(s for s in at.sidebar.slider if s.label == "Unknown band").set_value(2.0).run()
     assert model_headers(at)[1] == "MediaPipe Selfie + closed-form matting (2% band)"
-    assert len(at.image) == 1  # a new band is a new result, not run yet
+    assert at.session_state["session"].wait(120)
+    assert len(at.run().image) == 2  # a new band is a new result, refined at once
+    assert len(predict_calls) == 1

@@ -179,6 +179,13 @@ def mask_settings() -> MaskControls:
     return controls
 
 
+REFINE_NOW = "refine_now"  # set when the Refine section changed: the page refines at once
+
+
+def refine_now() -> None:
+    st.session_state[REFINE_NOW] = True
+
+
 def refine_settings(chosen: list[ModelSpec]) -> list[ModelSpec]:
     """The sidebar's Refine section: ``chosen`` with a refined result after each model
     picked for it."""
@@ -190,6 +197,7 @@ def refine_settings(chosen: list[ModelSpec]) -> list[ModelSpec]:
         list(labels),
         format_func=labels.__getitem__,
         key="refine:models",
+        on_change=refine_now,
         placeholder="No model",
         help="Adds a refined result beside the model's own: a trimap from its mask (sure "
         "subject, sure background, an unknown band along the edge), then alpha solved in the "
@@ -204,6 +212,7 @@ def refine_settings(chosen: list[ModelSpec]) -> list[ModelSpec]:
             list(names),
             format_func=names.__getitem__,
             key="refine:with",
+            on_change=refine_now,
             help="Closed-form and KNN matting (pymatting) solve from the photo's colours, "
             "offline; ViTMatte is a matting network (a ~100 MB download on first use).",
         )
@@ -216,6 +225,7 @@ def refine_settings(chosen: list[ModelSpec]) -> list[ModelSpec]:
         step=0.1,
         format="%.1f%%",
         key="refine:band",
+        on_change=refine_now,
         help="How far on each side of the mask's edge the refiner decides alpha, in percent "
         "of the photo's longer side.",
     )

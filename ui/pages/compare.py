@@ -20,7 +20,7 @@ from ui.intake import SAMPLE_ID, load_uploads, try_sample
 from ui.labels import CANCEL_LABEL, RUN_LABEL, SAMPLE_LABEL
 from ui.progress import show_progress
 from ui.render import Shown, Views, grid_side
-from ui.settings import Finish, sidebar
+from ui.settings import REFINE_NOW, Finish, sidebar
 from ui.state import user_session
 from ui.text import as_text
 from ui.truth import show_truth_scores, take_truth, truth_item
@@ -29,6 +29,19 @@ PITCH = (
     "Upload a portrait, tick segmentation models in the sidebar and compare, side by side, "
     "each model's mask and the background blur it gives, with its timing."
 )
+
+
+def refine_where_ready(session: Session, photos: list[StoredPhoto], chosen, device: str) -> None:
+    """A refiner needs nothing but its model's mask: the refined entries just picked run at
+    once on every photo where that model has a result (elsewhere they wait for Run)."""
+    for photo in photos:
+        ready = []
+        for spec in chosen:
+            base = session.result(photo.id, spec.base, device) if spec.base else None
+            if base is not None and base.ok:
+                ready.append(spec)
+        if ready:
+            session.submit([photo.id], ready, device)
 
 
 def show_photo(
@@ -84,6 +97,8 @@ def main() -> None:
         clicked = True  # with this run's models and device, as Run
     if clicked and photos:
         session.submit([photo.id for photo in photos], chosen, device)
+    elif st.session_state.pop(REFINE_NOW, False):
+        refine_where_ready(session, photos, chosen, device)
     # After the submit, so a run just started can be cancelled at once.
     if session.busy:
         side_column.button(CANCEL_LABEL, on_click=session.cancel, width="stretch")
