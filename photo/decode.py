@@ -166,6 +166,16 @@ def _open(data: bytes, name: str) -> Image.Image:
         raise PhotoError(name, _too_large()) from None
 
 
+def damaged(error: BaseException) -> str:
+    """What a decoder's failure means to the person who uploaded the file."""
+    if "truncated" in str(error) or isinstance(error, EOFError):
+        return (
+            "the file ends before the image does: it was cut short (an upload or copy that "
+            "did not finish). Export or copy the photo again."
+        )
+    return f"the image is damaged ({error}). Export or copy the photo again."
+
+
 def _too_large(size: tuple[int, int] | None = None) -> str:
     dims = f"{size[0]}x{size[1]} ({size[0] * size[1] / 1e6:.0f} MP) " if size else ""
     return (
@@ -207,7 +217,7 @@ def decode_photo(data: bytes, name: str, draft_side: int | None = None) -> Photo
         image = ImageOps.exif_transpose(opened)
         full_size = _upright_size((w, h), opened, image)
     except (OSError, SyntaxError, ValueError, EOFError) as error:
-        raise PhotoError(name, f"the image is damaged or incomplete ({error}).") from None
+        raise PhotoError(name, damaged(error)) from None
 
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         notes.append("transparent areas were flattened on white")

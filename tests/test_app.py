@@ -368,7 +368,8 @@ def test_the_zoom_shows_the_same_spot_of_every_result(add_standin_model, astrona
     assert not at.exception and len(at.image) == 4
 
 
-def test_the_sidebar_warns_before_a_slow_model_runs_on_the_cpu(app):
+def test_the_sidebar_warns_before_a_slow_model_runs_on_the_cpu(app, monkeypatch):
+    monkeypatch.setattr(hub, "availability", lambda spec: "~890 MB download")  # it could run
     assert not app.sidebar.warning
     model_boxes(app)["BiRefNet Portrait"].check().run()  # a standard cost: no warning
     assert not app.sidebar.warning
@@ -379,6 +380,12 @@ def test_the_sidebar_warns_before_a_slow_model_runs_on_the_cpu(app):
         "BiRefNet Dynamic is slow on a CPU: about 180 s per photo on two cores. A GPU takes "
         "seconds.",
     ]
+
+
+def test_no_speed_warning_for_a_model_that_cannot_run_now(offline_hub):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    model_boxes(at)["SAM3"].check().run()  # offline, not cached: its card will say so
+    assert not at.sidebar.warning
 
 
 def test_a_run_can_be_cancelled_as_soon_as_it_starts(add_standin_model, astronaut_path):

@@ -109,7 +109,8 @@ def sidebar() -> Settings:
         device = models.resolve_device(choice)
         for spec in chosen:
             runs_on = models.runs_on(spec, device)
-            if spec.seconds(runs_on) >= SLOW_S:
+            # A model that cannot run now says why in its card: no warning about its speed.
+            if spec.seconds(runs_on) >= SLOW_S and not unavailable(spec):
                 on_cpu = runs_on == "cpu"
                 st.warning(
                     f"{spec.label} is slow on {'a CPU' if on_cpu else models.device_label(runs_on)}"
@@ -141,6 +142,10 @@ def sidebar() -> Settings:
             "it was taken is removed unless this is on.",
         )
     return Settings(device, chosen, Finish(lens, clean, keep_gps, mask))
+
+
+def unavailable(spec: ModelSpec) -> bool:
+    return hub.availability(spec) in (hub.OFFLINE, hub.GATED)
 
 
 def mask_settings() -> MaskControls:

@@ -26,8 +26,9 @@ from ui.text import as_text
 from ui.truth import show_truth_scores, take_truth, truth_item
 
 PITCH = (
-    "Upload a portrait, tick segmentation models in the sidebar and compare, side by side, "
-    "each model's mask and the background blur it gives, with its timing."
+    "Upload a portrait, tick segmentation models in the sidebar (on a phone: » at the top "
+    "left) and compare, side by side, each model's mask and the background blur it gives, "
+    "with its timing."
 )
 
 
