@@ -59,8 +59,14 @@ def offline_message(spec: ModelSpec, cache: str) -> str:
         where = f"{host} cannot be reached (offline). Its weights come from {spec.weights_url}"
     else:
         where = f"the Hugging Face Hub cannot be reached (offline). Its files come from {spec.repo}"
+    first = (
+        f" It is gated: accept its licence at {spec.url} and set HF_TOKEN to a token of that "
+        "account first."
+        if spec.gated
+        else ""
+    )
     return (
-        f"{spec.label} is not downloaded yet and {where} and are cached in {cache}. With "
+        f"{spec.label} is not downloaded yet and {where} and are cached in {cache}.{first} With "
         f"internet, run `uv run portrait-blur models --check {spec.key}` once (about "
         f"{spec.download_mb} MB), then it works offline."
     )

@@ -188,3 +188,11 @@ def test_a_probe_waiting_on_the_network_never_holds_up_the_sidebar(monkeypatch):
             caller.join(5)
         hub.forget_probe()
     assert answers == [False, False, False] and probes == [url]
+
+
+def test_a_gated_models_offline_message_names_the_token_it_needs_too():
+    from models.errors import offline_message
+
+    gated = offline_message(registry.get_spec("rmbg2"), "/cache")
+    assert "HF_TOKEN" in gated and "accept its licence" in gated and "--check rmbg2" in gated
+    assert "HF_TOKEN" not in offline_message(registry.get_spec("birefnet_portrait"), "/cache")
