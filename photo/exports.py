@@ -107,17 +107,22 @@ def photo_folders(names: list[str]) -> list[str]:
     return folders
 
 
-def zip_file(items: Iterable[Export]) -> io.BufferedReader:
+LEFT_OUT = "left-out.txt"  # in a ZIP: the results it does not hold, and why
+
+
+def zip_file(items: Iterable[Export], left_out: list[str] = ()) -> io.BufferedReader:
     """A ZIP of every item's files under its photo's folder, written to a temporary file and
     returned open for reading (the file is gone once closed). Items may be made lazily: one
     photo's full-resolution arrays and one file's bytes are in memory at a time. Images are
-    stored, not deflated."""
+    stored, not deflated. ``left_out``: a line per result not in it, written as LEFT_OUT."""
     fd, path = tempfile.mkstemp(prefix="portrait-blur-", suffix=".zip")
     try:
         with os.fdopen(fd, "wb") as out, zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
             for item in items:
                 for name, data in result_files(item):
                     archive.writestr(f"{item.folder}/{name}", data)
+            if left_out:
+                archive.writestr(LEFT_OUT, "Not in this archive:\n" + "\n".join(left_out) + "\n")
         return open(path, "rb")  # noqa: SIM115 - the caller reads and closes it
     finally:
         with contextlib.suppress(OSError):  # POSIX: the open reader keeps the bytes

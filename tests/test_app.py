@@ -234,6 +234,29 @@ def test_a_failing_model_does_not_hide_the_others(broken_model, astronaut_path):
     assert len(at.image) == 1  # MediaPipe's blur
 
 
+def test_the_zip_says_which_results_it_leaves_out(broken_model, astronaut_path):
+    import weakref
+    import zipfile
+
+    from photo.exports import LEFT_OUT
+    from ui.downloads import all_results_zip
+    from ui.settings import Look
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+    assert any(c.value.startswith("Not in the ZIP") and "Broken Stand" in c.value
+               for c in at.caption)  # fmt: skip
+    session = at.session_state["session"]
+    chosen = [registry.get_spec("mediapipe_selfie"), registry.get_spec("broken")]
+    archive = zipfile.ZipFile(all_results_zip(
+        weakref.ref(session), [p.id for p in session.photos()], chosen, "cpu",
+        Look(101, "gaussian", True), False,
+    ))  # fmt: skip
+    assert "astronaut/mediapipe_selfie_blur.jpg" in archive.namelist()
+    note = archive.read(LEFT_OUT).decode()
+    assert "astronaut.png: Broken Stand-in: failed: Broken Stand-in failed: OSError" in note
+
+
 def test_unticking_every_model_disables_the_run(app):
     app.sidebar.checkbox[0].uncheck().run()
     assert next(b for b in app.button if b.label == RUN).disabled

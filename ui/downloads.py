@@ -99,9 +99,32 @@ def all_results_zip(session_ref, photo_ids: list[str], chosen, device: str, look
     """Every result's files, one photo decoded at a time, through a temporary file."""
     session = session_ref()
     photos = [session.photo(i) for i in photo_ids] if session is not None else []
+    photos = [photo for photo in photos if photo is not None]
     return zip_file(
-        item
-        for photo in photos
-        if photo is not None
-        for item in exports_of(session, photo, chosen, device, look, keep_gps)
-    )
+        (
+            item
+            for photo in photos
+            for item in exports_of(session, photo, chosen, device, look, keep_gps)
+        ),
+        [f"{photo}: {model}: {why}" for photo, model, why in
+         left_out(session, photos, chosen, device, look.mask)],
+    )  # fmt: skip
+
+
+def left_out(session: Session, photos: list[StoredPhoto], chosen: list[ModelSpec], device: str,
+             mask: MaskControls | None = None) -> list[tuple[str, str, str]]:  # fmt: skip
+    """(photo title, model label, why) per chosen model and photo with no files to download."""
+    lines = []
+    for photo in photos:
+        for spec in chosen:
+            result = session.result(photo.id, spec, device, mask)
+            if result is None:
+                why = "not run yet"
+            elif not result.ok:
+                why = f"failed: {result.error}"
+            elif not result.found_subject:
+                why = "no person found"
+            else:
+                continue
+            lines.append((photo.title, spec.label, why))
+    return lines

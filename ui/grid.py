@@ -13,9 +13,10 @@ import blur
 import models
 from blur.views import BACKDROPS, VIEWS
 from models import ModelResult
+from photo.exports import LEFT_OUT
 from service import Session, StoredPhoto
 from ui.before_after import show_before_after
-from ui.downloads import Everything, all_results_zip, downloads, exportable
+from ui.downloads import Everything, all_results_zip, downloads, exportable, left_out
 from ui.labels import RUN_LABEL
 from ui.render import COLUMNS_PER_ROW, IMAGE_HEIGHT, Shown, ViewChoice, Views, grid_side
 from ui.settings import Finish, spec_label
@@ -177,6 +178,11 @@ def show_results(
             on_click="ignore",
             help="Per photo and model: overlay, matte, cut-out and blurred photo, full resolution.",
         )
+        missing = left_out(session, everything.photos, everything.chosen, device, finish.mask)
+        if missing:
+            named = "; ".join(f"{model} on {photo}" for photo, model, _ in missing[:3])
+            more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+            st.caption(as_text(f"Not in the ZIP: {named}{more} (why: its {LEFT_OUT})."))
     found = [item for item in shown if item.has_alpha]
     show_zoom(views, found if drawable else [], choice, look)
     show_before_after(views, found, look)
