@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 
-from photo.exports import KINDS
+from photo.exports import KINDS, LEFT_OUT
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -206,8 +206,9 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     path = download.value.path()
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == sorted(
-            f"astronaut/mediapipe_selfie_{kind}" for kind in KINDS
+            [*(f"astronaut/mediapipe_selfie_{kind}" for kind in KINDS), LEFT_OUT]
         )
+        assert "RMBG 2.0: failed" in archive.read(LEFT_OUT).decode()  # said, not silent
     assert download.value.suggested_filename == "portrait-blur-results.zip"
 
 

@@ -114,6 +114,12 @@ def view_settings(shown: list[Shown], truth: Shown | None) -> tuple[ViewChoice, 
     return choice, strength
 
 
+def failed_for_good(item: Shown) -> bool:
+    """A result that failed and is not being retried: said below the grid, not in a column
+    of its own (ticked models that cannot run would squeeze the ones that did)."""
+    return item.result is not None and not item.result.ok and not item.waiting
+
+
 def blur_strength() -> int:
     return st.slider(
         "Blur Strength",
@@ -151,16 +157,25 @@ def show_results(
             f"Orange: subject only for the model; blue: subject only for "
             f"{as_text(choice.reference.spec.label)}; grey: both agree."
         )
-    views = Views(session, photo, grid_side(len(shown)))
-    slots = min(COLUMNS_PER_ROW, len(shown))
-    for first in range(0, len(shown), COLUMNS_PER_ROW):
-        row = shown[first : first + COLUMNS_PER_ROW]
+    failed = [item for item in shown if failed_for_good(item)]
+    placed = [item for item in shown if item not in failed]
+    if failed:  # one line in the first screen; each message below the results
+        names = ", ".join(as_text(item.spec.label) for item in failed)
+        st.caption(f":red[Could not run: {names}. Why, and the fix: below the results.]")
+    views = Views(session, photo, grid_side(len(placed)))
+    slots = min(COLUMNS_PER_ROW, len(placed))
+    for first in range(0, len(placed), COLUMNS_PER_ROW):
+        row = placed[first : first + COLUMNS_PER_ROW]
         for column, item in zip(st.columns(slots), row, strict=False):
             with column:
                 if show_card(item) and drawable:
                     data = views.image(item, choice, look)
                     show_image(data, image_width(photo))
                     downloads(session, photo, item.spec, device, look, finish.keep_gps)
+    for item in failed:  # below the results, full width: a line or two each, not a column
+        message = item.result.error
+        named = message.startswith(item.spec.label)
+        st.error(message if named else f"{item.spec.label}: {message}")
     if any(exportable(session, p, everything.chosen, device) for p in everything.photos):
         st.download_button(
             "Download all results (ZIP)",
