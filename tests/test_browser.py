@@ -259,6 +259,20 @@ def test_every_page_opens_at_its_address(browser, server_url):
     page.close()
 
 
+def test_a_photo_added_opens_its_own_tab(browser, server_url):
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(server_url)
+    uploader = page.locator('input[type="file"]')
+    uploader.set_input_files(str(PHOTOS / "astronaut.png"))
+    page.get_by_text("512x512 · not run yet").wait_for(timeout=60_000)
+    uploader.set_input_files(str(PHOTOS / "chelsea.png"))  # added to the first
+    page.get_by_role("tab", name="chelsea.png").wait_for(timeout=60_000)
+    page.get_by_text("451x300 · not run yet").wait_for(timeout=60_000)  # its tab is open
+    selected = page.get_by_role("tab", selected=True)
+    assert selected.inner_text().strip() == "chelsea.png"
+    page.close()
+
+
 def test_a_phone_user_tries_the_sample(browser, server_url):
     """390 px wide: one click on the sample button shows the offline model's result."""
     page = browser.new_page(viewport={"width": 390, "height": 844})

@@ -32,6 +32,20 @@ PITCH = (
 )
 
 
+PHOTO_TAB = "photo_tab"
+
+
+def open_newest(photos: list[StoredPhoto], titles: list[str]) -> None:
+    """A photo just added opens its own tab (the open tab would stay where it was, and the
+    new photo be nowhere in view)."""
+    ids = [photo.id for photo in photos]
+    before = st.session_state.get("photo_ids", ids[:1])
+    st.session_state["photo_ids"] = ids
+    added = [i for i, photo_id in enumerate(ids) if photo_id not in before]
+    if added:
+        st.session_state[PHOTO_TAB] = titles[added[-1]]
+
+
 def refine_where_ready(session: Session, photos: list[StoredPhoto], chosen, device: str) -> None:
     """A refiner needs nothing but its model's mask: the refined entries just picked run at
     once on every photo where that model has a result (elsewhere they wait for Run)."""
@@ -120,8 +134,9 @@ def main() -> None:
         show_photo(session, photos[0], everything, device, finish, waiting)
     elif photos:
         titles = [as_text(p.title) for p in photos]
+        open_newest(photos, titles)
         # Only the open tab is drawn: hidden photos cost nothing on a rerun.
-        tabs = st.tabs(titles, key="photo_tab", on_change="rerun")
+        tabs = st.tabs(titles, key=PHOTO_TAB, on_change="rerun")
         for tab, photo in zip(tabs, photos, strict=True):
             if tab.open:
                 with tab:
