@@ -18,6 +18,13 @@ PAGES = Path(__file__).resolve().parent / "ui" / "pages"
 PAGE_STYLE = """<style>
   .block-container { padding-top: 3.5rem; padding-bottom: 2rem; }
   h1 { font-size: 2rem !important; padding: 0 0 0.25rem 0 !important; }
+  /* Zoom tiles framed (outside their pixels): a tile inside a white matte is not blank. */
+  [data-testid="stExpander"] [data-testid="stImage"] img { outline: 1px solid #8888; }
+  /* A phone: the view buttons fit the screen's width (else the last is cut off). */
+  @media (max-width: 640px) {
+    [data-testid="stButtonGroup"] [role="radiogroup"] { flex-wrap: wrap; }
+    [data-testid="stButtonGroup"] button { padding-left: 0.55rem; padding-right: 0.55rem; }
+  }
 </style>"""
 
 

@@ -185,6 +185,8 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
         '[data-testid="stExpander"] [data-testid="stImage"] img')].map(
         img => [img.getBoundingClientRect().width, img.naturalWidth])""")
     assert tiles and all(abs(css - own) <= 1 and own == 320 for css, own in tiles), tiles
+    framed = page.locator('[data-testid="stExpander"] [data-testid="stImage"] img').first
+    assert framed.evaluate("img => getComputedStyle(img).outlineStyle") == "solid"
     page.locator('[data-testid="stExpander"]').first.scroll_into_view_if_needed()
     save_view(page, "zoom.png")
     page.get_by_text("Zoom: the same spot of every result", exact=False).click()  # close
@@ -283,6 +285,15 @@ def test_a_phone_user_tries_the_sample(browser, server_url):
     assert main.get_by_text("not run yet").count() == 0
     image = loaded_image_box(page)
     assert image["width"] > 300 and image["y"] < 844  # in the first screen
+    edges = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+        const content = main.getBoundingClientRect().right
+            - parseFloat(getComputedStyle(main).paddingRight);
+        const group = document.querySelector('[data-testid="stButtonGroup"]');
+        return [content, ...[...group.querySelectorAll('button')].map(
+            b => b.getBoundingClientRect().right)];
+    }""")
+    assert max(edges[1:]) <= edges[0] + 0.5, edges  # every view's button whole on screen
     save_view(page, "phone.png")
     page.close()
 
