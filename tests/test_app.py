@@ -50,6 +50,7 @@ def test_each_page_renders(app):
 def test_first_screen(app):
     assert app.title[0].value == "Portrait Blur Arena"
     assert app.caption[0].value.startswith("Upload a portrait, tick segmentation models")
+    assert "(on a phone: » at the top left)" in app.caption[0].value  # where the sidebar is
     assert any(b.label == "Try a sample portrait" for b in app.button)
     assert app.sidebar.selectbox[0].options[0] == "Auto"
     boxes = {name: box.value for name, box in model_boxes(app).items()}
