@@ -175,7 +175,7 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
         results[spec.key] = result
         if not result.ok:
             if hub.offline_reason(spec.runner):  # the same on every photo: not tried again
-                args.unavailable.add(spec.key)
+                args.unavailable.add(spec.runner.key)
                 result.error += " (Skipped for the other photos.)"
             if spec.base is None or (base is not None and base.ok):
                 tqdm.write(f"{path.name}: {result.error}", file=sys.stderr)
@@ -195,8 +195,9 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
 
 
 def unavailable(spec: ModelSpec, keys: set[str]) -> bool:
-    """Whether ``spec`` (or the model it refines) cannot run here, as an earlier photo found."""
-    return spec.key in keys or (spec.base is not None and spec.base.key in keys)
+    """Whether ``spec``, the worker that computes it (a refiner) or the model it refines
+    cannot run here, as an earlier photo found."""
+    return bool({spec.key, spec.runner.key, *([spec.base.key] if spec.base else [])} & keys)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -194,8 +194,9 @@ READY, GATED, OFFLINE = "ready", "gated, needs HF_TOKEN", "offline, not cached"
 
 
 def availability(spec: ModelSpec) -> str:
-    """What running ``spec`` takes now, from the local cache alone (no network call):
-    READY, GATED (no token for a gated repo), OFFLINE, or "N MB to download"."""
+    """What running ``spec`` takes now, from the local cache and what is known of its host
+    (known_offline: one quick probe per host, then remembered): READY, GATED (no token for
+    a gated repo), OFFLINE, or "N MB to download"."""
     if not missing_files(spec):
         return READY
     if spec.gated and not get_token():

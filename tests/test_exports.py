@@ -120,6 +120,19 @@ def test_batch_says_an_offline_model_once_and_runs_the_rest(tmp_path, offline_hu
     assert (done / "mediapipe_selfie+closed_form_blur.jpg").is_file()
 
 
+def test_batch_says_an_offline_refiner_once_for_every_model_it_refines(
+    tmp_path, offline_hub, add_standin_model, capsys
+):
+    add_standin_model("square", "Square Stand-in")  # a second model for the refiner
+    photos = [str(PHOTOS / "astronaut.png"), str(PHOTOS / "camera.png")]
+    code = commands.main([*photos, "--model", "mediapipe_selfie", "--model", "square",
+                          "--refine", "vitmatte", "--out", str(tmp_path / "out")])  # fmt: skip
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.count("ViTMatte is not downloaded yet") == 1, err
+    assert (tmp_path / "out" / "camera" / "mediapipe_selfie_blur.jpg").is_file()
+
+
 def test_batch_command_reports_bad_photos_and_goes_on(tmp_path, capsys):
     bad = tmp_path / "notes.jpg"
     bad.write_text("not a photo")

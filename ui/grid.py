@@ -168,9 +168,9 @@ def show_results(
         row = placed[first : first + COLUMNS_PER_ROW]
         for column, item in zip(st.columns(slots), row, strict=False):
             with column:
-                if show_card(item) and drawable:
-                    data = views.image(item, choice, look)
-                    show_image(data, image_width(photo))
+                if show_card(item):
+                    if drawable:
+                        show_image(views.image(item, choice, look), image_width(photo))
                     downloads(session, photo, item.spec, device, look, finish.keep_gps)
     for item in failed:  # below the results, full width: a line or two each, not a column
         message = item.result.error

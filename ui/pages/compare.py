@@ -15,7 +15,7 @@ from service import Session, StoredPhoto, configure_logging
 from service.session import result_key
 from ui.agreement import show_agreement
 from ui.downloads import Everything
-from ui.grid import image_width, show_image, show_results
+from ui.grid import failed_for_good, image_width, show_image, show_results
 from ui.intake import SAMPLE_ID, load_uploads, try_sample
 from ui.labels import CANCEL_LABEL, RUN_LABEL, SAMPLE_LABEL
 from ui.progress import show_progress
@@ -78,7 +78,9 @@ def show_photo(
     take_truth(photo)  # before the grid: its Difference view can compare with the truth
     show_results(session, photo, shown, device, finish, everything, truth_item(photo))
     # Outside the fragment: no slider step redraws the charts.
-    show_agreement(Views(session, photo, grid_side(len(shown))), shown)
+    # At the grid's size (its columns: the results that did not fail), so its views serve.
+    placed = [item for item in shown if not failed_for_good(item)]
+    show_agreement(Views(session, photo, grid_side(len(placed))), shown)
     show_truth_scores(session, photo, shown)
 
 
@@ -110,9 +112,10 @@ def main() -> None:
     # or failed; moving the slider never runs a model.
     if st.session_state.pop("run_sample", False):
         clicked = True  # with this run's models and device, as Run
+    refine = st.session_state.pop(REFINE_NOW, False)  # taken on every run, used once
     if clicked and photos:
         session.submit([photo.id for photo in photos], chosen, device)
-    elif st.session_state.pop(REFINE_NOW, False):
+    elif refine:
         refine_where_ready(session, photos, chosen, device)
     # After the submit, so a run just started can be cancelled at once.
     if session.busy:
