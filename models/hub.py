@@ -59,6 +59,7 @@ _listener: ProgressListener | None = None
 _probe_lock = threading.Lock()
 _last_probe: dict[str, tuple[bool, float]] = {}  # host -> (reachable, when)
 _probing: dict[str, threading.Lock] = {}  # host -> held while it is being probed
+_refreshing: set[str] = set()  # hosts a background probe has been started for
 READ_TIMEOUT_S = 60.0  # a download that receives nothing for this long fails
 CHUNK = 1 << 20
 
@@ -140,8 +141,25 @@ def known_offline(url: str | None = None) -> bool:
     if not busy and _remembered(host) is None:
         if last is None:
             return not hub_reachable(url)
-        threading.Thread(target=hub_reachable, args=(url,), name="hub-probe", daemon=True).start()
+        _refresh(host, url)
     return last is not None and not last[0]
+
+
+def _refresh(host: str, url: str) -> None:
+    """One background probe of ``host`` at a time (every model of a page asks for it)."""
+    with _probe_lock:
+        if host in _refreshing:
+            return
+        _refreshing.add(host)
+
+    def probe() -> None:
+        try:
+            hub_reachable(url)
+        finally:
+            with _probe_lock:
+                _refreshing.discard(host)
+
+    threading.Thread(target=probe, name="hub-probe", daemon=True).start()
 
 
 def forget_probe() -> None:

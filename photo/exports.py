@@ -22,8 +22,6 @@ import blur
 from blur.views import VIEWS, ViewOptions
 from photo.decode import SRGB_ICC, encode_jpeg, safe_filename
 
-KINDS = ("overlay.png", "matte.png", "cutout.png", "blur.jpg")
-
 
 @dataclass
 class Export:
@@ -73,7 +71,7 @@ FILES = {
     "cutout.png": ("Cut-out", lambda pixels, item: _png(pixels, "RGBA")),
     "blur.jpg": ("Blur", lambda pixels, item: encode_jpeg(pixels, exif=item.exif)),
 }
-assert set(FILES) == set(KINDS)
+KINDS = tuple(FILES)  # the files of one result, in the order they are written
 
 
 def file_name(model_key: str, kind: str) -> str:

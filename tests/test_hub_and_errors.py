@@ -196,3 +196,34 @@ def test_a_gated_models_offline_message_names_the_token_it_needs_too():
     gated = offline_message(registry.get_spec("rmbg2"), "/cache")
     assert "HF_TOKEN" in gated and "accept its licence" in gated and "--check rmbg2" in gated
     assert "HF_TOKEN" not in offline_message(registry.get_spec("birefnet_portrait"), "/cache")
+
+
+def test_a_stale_answer_is_refreshed_by_one_probe_whoever_asks(monkeypatch):
+    """Every model of a page asks known_offline on each rerun: a stale answer is given at
+    once by all of them, and one background probe refreshes it."""
+    import threading
+
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    release, probes = threading.Event(), []
+
+    def slow_probe(url):
+        probes.append(url)
+        release.wait(10)
+        return True
+
+    monkeypatch.setattr(hub, "_probe", slow_probe)
+    url = "https://stale.invalid/x"
+    hub.forget_probe()
+    with hub._probe_lock:
+        hub._last_probe["stale.invalid"] = (False, -1e9)  # probed long ago: unreachable
+    try:
+        assert all(hub.known_offline(url) for _ in range(20))  # the old answer, at once
+        while not probes:
+            time.sleep(0.01)
+        assert probes == [url]
+        assert sum(t.name == "hub-probe" for t in threading.enumerate()) == 1  # not one a call
+    finally:
+        release.set()
+        hub.forget_probe()

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 import blur
-from blur.views import VIEWS, ViewOptions
+from blur.views import CHECKS, VIEWS, ViewOptions
 from blur.zoom import Square, blurred_window, magnified, matte_window
 from models import ModelResult, ModelSpec
 from service import ResultKey, Session, StoredPhoto, ViewKey
@@ -63,7 +63,7 @@ class ViewChoice:
 
     view: str = "Blur"
     outline: bool = False  # Overlay: the contour alone
-    backdrop: str = "Checkerboard"  # Cut-out: one of blur.views.BACKDROPS
+    backdrop: str = CHECKS  # Cut-out: one of blur.views.BACKDROPS
     reference: Shown | None = None  # Difference: the result compared with
 
     def options(self, look: Look) -> ViewOptions:

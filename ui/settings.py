@@ -19,7 +19,7 @@ from blur.mask_controls import (
     MIN_SENSITIVITY,
     MaskControls,
 )
-from blur.views import ViewOptions
+from blur.views import CHECKS, ViewOptions
 from models import ModelSpec, hub, pins
 from models.registry import SLOW_S
 
@@ -46,9 +46,9 @@ def spec_label(spec: ModelSpec) -> str:
 BADGE_COLOURS = {hub.READY: "green", hub.GATED: "orange", hub.OFFLINE: "red"}
 
 
-def model_choice_label(spec: ModelSpec) -> str:
-    """The model's name and what running it takes now, from the local cache alone."""
-    state = hub.availability(spec)
+def model_choice_label(spec: ModelSpec, state: str | None = None) -> str:
+    """The model's name and what running it takes now (``state``: hub.availability's)."""
+    state = state or hub.availability(spec)
     return f"{spec.label} :{BADGE_COLOURS.get(state, 'blue')}-badge[{state}]"
 
 
@@ -64,7 +64,7 @@ class Look:
 
     def options(self, outline: bool = False, backdrop: str | None = None) -> ViewOptions:
         """The table of views' options for this look (and a view's own option)."""
-        backdrop = backdrop or "Checkerboard"
+        backdrop = backdrop or CHECKS
         return ViewOptions(self.strength, self.lens, self.clean_edges, outline, backdrop)
 
 
@@ -96,11 +96,12 @@ def sidebar() -> Settings:
         choice = st.selectbox("Compute device", models.device_options())
         st.subheader("Models")
         hub.learn_download_sizes(models.registry.REGISTRY)  # real sizes, when online
+        states = {spec.key: hub.availability(spec) for spec in models.registry.REGISTRY}
         chosen = [
             spec
             for spec in models.registry.REGISTRY
             if st.checkbox(
-                model_choice_label(spec),
+                model_choice_label(spec, states[spec.key]),
                 value=spec.default,
                 key=f"model:{spec.key}",
                 help=model_help(spec),
@@ -110,7 +111,8 @@ def sidebar() -> Settings:
         for spec in chosen:
             runs_on = models.runs_on(spec, device)
             # A model that cannot run now says why in its card: no warning about its speed.
-            if spec.seconds(runs_on) >= SLOW_S and not unavailable(spec):
+            cannot = states[spec.key] in (hub.OFFLINE, hub.GATED)
+            if spec.seconds(runs_on) >= SLOW_S and not cannot:
                 on_cpu = runs_on == "cpu"
                 st.warning(
                     f"{spec.label} is slow on {'a CPU' if on_cpu else models.device_label(runs_on)}"
@@ -142,10 +144,6 @@ def sidebar() -> Settings:
             "it was taken is removed unless this is on.",
         )
     return Settings(device, chosen, Finish(lens, clean, keep_gps, mask))
-
-
-def unavailable(spec: ModelSpec) -> bool:
-    return hub.availability(spec) in (hub.OFFLINE, hub.GATED)
 
 
 def mask_settings() -> MaskControls:
