@@ -233,6 +233,10 @@ def main() -> None:
         from bench.refine import main as refine
 
         sys.exit(refine(sys.argv[2:]))
+    if sys.argv[1:2] == ["models"]:  # `python -m bench models`: seconds per photo per model
+        from bench.models import main as models
+
+        sys.exit(models(sys.argv[2:]))
     if sys.argv[1:2] == ["ui"]:  # `python -m bench ui`: cold start and slider in a browser
         from bench.ui import main as ui
 

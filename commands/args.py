@@ -41,6 +41,22 @@ def model_keys() -> list[str]:
     return [spec.key for spec in registry.REGISTRY]
 
 
+def default_model_keys() -> list[str]:
+    """The models ticked on a first visit to the app: every in-box network."""
+    return [spec.key for spec in registry.REGISTRY if spec.default]
+
+
+def add_models(parser: argparse.ArgumentParser) -> None:
+    """--model KEY, repeatable; ``args.models`` is the app's defaults when none is given."""
+    parser.add_argument(
+        "--model", action="append", dest="models", metavar="KEY", choices=model_keys(),
+        help="model key (repeat for several; --list-models or `portrait-blur models` lists "
+        "them); default: "
+        f"{', '.join(default_model_keys())}, as in the app",
+    )  # fmt: skip
+    parser.set_defaults(models=None)
+
+
 def add_device(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", choices=devices.CHOICES, default=devices.AUTO)
 

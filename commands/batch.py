@@ -27,14 +27,15 @@ from blur.mask_controls import (
 from commands.args import (
     add_device,
     add_model_memory,
+    add_models,
     band_percent,
     bounded,
+    default_model_keys,
     device_argument,
-    model_keys,
     strength,
 )
 from commands.models import format_table, registry_rows
-from models import hub, registry
+from models import NO_SUBJECT, hub
 from models.registry import (
     DEFAULT_TRIMAP_BAND,
     REFINERS,
@@ -57,12 +58,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "photos", nargs="+", type=Path, metavar="PHOTO",
         help="photos, or folders of photos (the images in them, not in subfolders)",
     )  # fmt: skip
-    defaults = [spec.key for spec in registry.REGISTRY if spec.default]
-    parser.add_argument(
-        "--model", action="append", dest="models", metavar="KEY", choices=model_keys(),
-        help=f"model key (repeat for several; see --list-models); default: {', '.join(defaults)}, "
-        "as in the app",
-    )  # fmt: skip
+    add_models(parser)
     parser.add_argument("--out", type=Path, required=True, help="folder for the results")
     parser.add_argument(
         "--strength", type=strength, default=blur.DEFAULT_STRENGTH,
@@ -108,7 +104,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--list-models", action=ListModels, help="print the registry and exit")
     args = parser.parse_args(argv)
-    args.models = args.models or defaults
+    args.models = args.models or default_model_keys()
     args.photos = photo_files(parser, args.photos)
     args.device = device_argument(parser, args.device)
     args.specs = result_specs(args)
@@ -181,7 +177,7 @@ def process(path: Path, folder: str, args, pool: ModelPool, bar: tqdm) -> int:
                 tqdm.write(f"{path.name}: {result.error}", file=sys.stderr)
             failures += 1
         elif not result.found_subject:
-            tqdm.write(f"{path.name}: {spec.label}: No humans detected.", file=sys.stderr)
+            tqdm.write(f"{path.name}: {spec.label}: {NO_SUBJECT}.", file=sys.stderr)
         else:
             rgb = np.asarray(photo.image) if rgb is None else rgb
             matte = adjust_matte(result.matte, args.mask)

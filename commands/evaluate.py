@@ -1,8 +1,10 @@
 """`portrait-blur eval`: models measured against true mattes, on your photos or on a
 synthetic set made here (offline, nothing to download).
 
-    portrait-blur eval --images DIR --mattes DIR --model KEY [--model KEY ...] --out DIR
-    portrait-blur eval --synthetic 20 --model mediapipe_selfie --out results
+    portrait-blur eval --images DIR --mattes DIR [--model KEY ...] --out DIR
+    portrait-blur eval --synthetic 20 --out results
+
+Without --model it scores the app's default models: every network shipped with the app.
 
 Photos and mattes are paired by file name. Writes per_image.jsonl, leaderboard.csv and
 .md, and report.html under --out; a rerun skips the photos and models already scored.
@@ -17,7 +19,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from commands.args import add_device, add_model_memory, device_argument, model_keys
+from commands.args import (
+    add_device,
+    add_model_memory,
+    add_models,
+    default_model_keys,
+    device_argument,
+)
 from evaluation import cluster, run, synthetic
 from evaluation.dataset import pair_files
 from models.registry import get_spec
@@ -35,8 +43,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     source.add_argument("--synthetic", type=int, metavar="N",
                         help="make N labelled composites here and evaluate on them")  # fmt: skip
     parser.add_argument("--mattes", type=Path, help="folder of true mattes, named as the photos")
-    parser.add_argument("--model", action="append", dest="models", metavar="KEY", required=True,
-                        choices=model_keys())  # fmt: skip
+    add_models(parser)
     parser.add_argument("--out", type=Path, required=True, help="folder for the results")
     add_device(parser)
     parser.add_argument("--seed", type=int, default=0, help="of the synthetic set")
@@ -92,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     if not items:
         print("No photo has a matte to compare with: nothing to evaluate.", file=sys.stderr)
         return 1
-    specs = [get_spec(key) for key in args.models]
+    specs = [get_spec(key) for key in args.models or default_model_keys()]
     bar = tqdm(total=len(items) * len(specs), unit="run", file=sys.stderr)
 
     def progress(text: str, runs: int) -> None:

@@ -3,9 +3,10 @@
 from models.devices import device_label, device_options, resolve_device
 from models.errors import ModelUnavailable
 from models.registry import REGISTRY, ModelSpec, get_spec
-from models.runtime import ModelResult, run_model, runs_on, unload
+from models.runtime import NO_SUBJECT, ModelResult, run_model, runs_on, unload
 
 __all__ = [
+    "NO_SUBJECT",
     "REGISTRY",
     "ModelResult",
     "ModelSpec",

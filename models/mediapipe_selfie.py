@@ -1,11 +1,12 @@
-"""MediaPipe Selfie Segmentation, the offline default: its model file ships in
-models/assets/ (Apache-2.0) and runs with onnxruntime; nothing is downloaded.
+"""MediaPipe Selfie Segmentation, the offline default: its model files ship in
+models/assets/ (Apache-2.0) and run with onnxruntime; nothing is downloaded.
 
-The network is MediaPipe's (the general 256x256 model); the mediapipe package is not used
-(its last wheels with this model stop at Python 3.12 and numpy 1). Pre- and post-processing
-follow MediaPipe's own graph for it, so the masks are the package's within 0.002:
-the photo is warped to 256x256 corner to corner with bilinear sampling on its 8-bit
-pixels, scaled to [0, 1], and the 256x256 mask is resized back bilinearly.
+The networks are MediaPipe's: the general model (256x256 input) and the landscape one
+(144x256, h x w), each entry's ``asset``. The mediapipe package is not used (its last
+wheels with these models stop at Python 3.12 and numpy 1). Pre- and post-processing follow
+MediaPipe's own graph for them, so the masks are the package's within 0.002: the photo is
+warped to the network's input size corner to corner with bilinear sampling on its 8-bit
+pixels, scaled to [0, 1], and the mask is resized back bilinearly.
 """
 
 from __future__ import annotations
@@ -16,48 +17,40 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from models.errors import ModelUnavailable
+from models.onnx_assets import cpu_session
+from models.paths import asset_file
 from models.registry import ModelSpec
 
-MODEL_FILE = Path(__file__).parent / "assets" / "selfie_segmentation.onnx"
-INPUT_SIDE = 256
+MODEL_FILE = asset_file("selfie_segmentation.onnx")  # the general model
 
 
-def network_input(rgb: np.ndarray) -> np.ndarray:
-    """The (1, 256, 256, 3) float32 tensor MediaPipe's graph makes of an RGB photo: each
-    output pixel samples the photo at (x * w / 256, y * h / 256), as its perspective warp
-    of the whole frame does, before the range conversion."""
+def network_input(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The (1, h, w, 3) float32 tensor MediaPipe's graph makes of an RGB photo for a network
+    whose input is ``size`` = (h, w): each input pixel samples the photo at
+    (x * photo_w / w, y * photo_h / h), as its perspective warp of the whole frame does,
+    before the range conversion."""
+    height, width = size
     h, w = rgb.shape[:2]
-    to_input = np.array([[INPUT_SIDE / w, 0, 0], [0, INPUT_SIDE / h, 0], [0, 0, 1]])
+    to_input = np.array([[width / w, 0, 0], [0, height / h, 0], [0, 0, 1]])
     warped = cv2.warpPerspective(
-        rgb, to_input, (INPUT_SIDE, INPUT_SIDE), flags=cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-    )  # fmt: skip
+        rgb, to_input, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT
+    )
     return (warped.astype(np.float32) * np.float32(1 / 255))[None]
 
 
 class SelfieSegmenter:
-    def __init__(self, model_file: Path = MODEL_FILE) -> None:
-        try:
-            import onnxruntime
-        except ImportError:
-            raise ModelUnavailable(
-                "MediaPipe Selfie needs the onnxruntime package, which is not installed. "
-                "Run `uv sync` in the project folder."
-            ) from None
-        if not model_file.is_file():
-            raise ModelUnavailable(
-                f"MediaPipe Selfie: its model file {model_file.name} is missing from "
-                f"{model_file.parent}. Restore it with `git checkout -- {model_file.parent}`."
-            )
-        self._session = onnxruntime.InferenceSession(
-            str(model_file), providers=["CPUExecutionProvider"]
-        )
+    def __init__(self, model_file: Path = MODEL_FILE, label: str = "MediaPipe Selfie") -> None:
+        self._session = cpu_session(label, model_file)
+        (tensor,) = self._session.get_inputs()
+        batch, height, width, channels = tensor.shape  # NHWC, as tools/selfie_onnx.py writes it
+        assert tensor.name == "image" and (batch, channels) == (1, 3), (model_file, tensor.shape)
+        self.input_size: tuple[int, int] = (height, width)  # the network's (h, w)
 
     def predict(self, image: Image.Image) -> np.ndarray:
         """Float32 alpha in [0, 1] at the photo's size."""
         rgb = np.asarray(image.convert("RGB"))
-        (mask,) = self._session.run(["alpha"], {"image": network_input(rgb)})
+        tensor = network_input(rgb, self.input_size)
+        (mask,) = self._session.run(["alpha"], {"image": tensor})
         alpha = cv2.resize(mask, image.size, interpolation=cv2.INTER_LINEAR)
         return np.clip(alpha, 0.0, 1.0, out=alpha)
 
@@ -66,4 +59,10 @@ class SelfieSegmenter:
 
 
 def build(spec: ModelSpec, device: str) -> SelfieSegmenter:
-    return SelfieSegmenter()
+    """The entry's model file (``spec.asset``, the general model where it names none); the
+    network's input size is the file's. An entry that states ``input_size`` (w, h) must
+    state that one: the photo reaches the adapter whole and is warped to it here."""
+    segmenter = SelfieSegmenter(asset_file(spec.asset) if spec.asset else MODEL_FILE, spec.label)
+    if spec.input_size is not None:
+        assert spec.input_size == segmenter.input_size[::-1], (spec.key, spec.input_size)
+    return segmenter

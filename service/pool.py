@@ -1,6 +1,8 @@
 """The model pool: every session's models, each in a worker process the pool can kill.
 
-One worker per (model, device), shared by all sessions and the CLI. A job leases its
+One worker per (model, device), shared by all sessions and the CLI; the small in-box
+networks share one worker (their registry entries name a ``worker_group``), so a run of
+all of them pays one process start. A job leases its
 worker while it waits and runs; only workers nobody leases are stopped, least recently
 used first, when a new model would not fit the memory budget. The timeout is counted from
 the moment the model starts on the photo, never from the queue; a model that hangs or
@@ -60,11 +62,11 @@ def ram_need_mb(spec: ModelSpec, device: str) -> float:
     return CUDA_RAM_MB if device == "cuda" else spec.memory_mb
 
 
-def memory_shortfall(worker: Worker) -> str | None:
-    """The message for a model that would not fit in the memory free now (the machine's,
-    and on CUDA the GPU's), else None: it is refused before it starts rather than letting
-    the system kill the server or CUDA fail halfway."""
-    spec, need = worker.spec, ram_need_mb(worker.spec, worker.device)
+def memory_shortfall(worker: Worker, spec: ModelSpec) -> str | None:
+    """The message for ``spec`` when its worker would not fit in the memory free now (the
+    machine's, and on CUDA the GPU's), else None: it is refused before it starts rather
+    than letting the system kill the server or CUDA fail halfway."""
+    need = ram_need_mb(spec, worker.device)
     free = psutil.virtual_memory().available / 2**20
     if need > free:
         log.warning("Refused %s: needs ~%.0f MB, %.0f MB free", spec.label, need, free)
@@ -126,17 +128,19 @@ def default_gpu_budget_mb() -> int:
 
 
 class Worker:
-    """One model on one device in a child process, and how many jobs hold it."""
+    """One model (or one worker group's models) on one device in a child process, and how
+    many jobs hold it."""
 
-    def __init__(self, spec: ModelSpec, device: str) -> None:
-        self.spec = spec
+    def __init__(self, key: str, device: str) -> None:
+        self.key = key  # the entries' worker_key
+        self.specs: dict[str, ModelSpec] = {}  # the entries it has been given, by key
         self.device = device
         self.turn = threading.Lock()  # one photo at a time
         self.leases = 0  # jobs waiting for or running on this worker; guarded by the pool
         self.last_used = 0.0
         self.rss_mb = 0.0  # measured after each job
         self.peak_mb = 0.0  # the process's high-water mark of resident memory, where known
-        self.loaded = False
+        self.loaded: set[str] = set()  # keys of the models loaded in the process
         self.process: subprocess.Popen | None = None
         self.conn: Connection | None = None
 
@@ -145,16 +149,29 @@ class Worker:
         return self.process is not None and self.process.poll() is None
 
     @property
+    def label(self) -> str:
+        return ", ".join(spec.label for spec in self.specs.values()) or self.key
+
+    def planned_mb(self, more: ModelSpec | None = None) -> float:
+        """The registry's memory plan of the models it holds (and of ``more``)."""
+        specs = {**self.specs, **({more.key: more} if more else {})}.values()
+        return float(sum(spec.memory_mb for spec in specs))
+
+    @property
     def ram_mb(self) -> float:
         """What the budget counts: the registry's plan, or more if measured so."""
         if self.process is None:
             return 0.0
-        planned = CUDA_RAM_MB if self.device == "cuda" else self.spec.memory_mb
+        planned = CUDA_RAM_MB if self.device == "cuda" else self.planned_mb()
         return max(self.rss_mb, planned)
 
     @property
     def gpu_mb(self) -> float:
-        return float(self.spec.memory_mb) if self.process and self.device == "cuda" else 0.0
+        return self.planned_mb() if self.process and self.device == "cuda" else 0.0
+
+    def stale(self, spec: ModelSpec) -> bool:
+        """The registry entry changed since this worker was given it (tests edit entries)."""
+        return self.specs.get(spec.key, spec) != spec
 
     def start(self) -> None:
         ours, theirs = socket.socketpair()
@@ -167,8 +184,8 @@ class Worker:
         )
         theirs.close()
         self.conn = Connection(ours.detach())
-        self.conn.send(Load(self.spec, self.device))
-        self.loaded = False
+        self.conn.send(Load(self.device))
+        self.loaded = set()
         self.rss_mb = 0.0
 
     def measure(self) -> None:
@@ -186,7 +203,7 @@ class Worker:
         """Kill at once (a hung model may never answer), then reap the process. Only for
         the thread holding the worker's turn, or a worker nobody leases."""
         process, conn = self.process, self.conn
-        self.process, self.conn, self.loaded, self.rss_mb = None, None, False, 0.0
+        self.process, self.conn, self.loaded, self.rss_mb = None, None, set(), 0.0
         if conn is not None:
             conn.close()
         if process is not None:
@@ -221,8 +238,8 @@ class ModelPool:
         self.load_stall_s = load_stall_s
         self._lock = threading.Lock()
         self._workers: dict[tuple[str, str], Worker] = {}
-        self.jobs: Counter[tuple[str, str]] = Counter()  # photos handed to each worker
-        self.starts: Counter[tuple[str, str]] = Counter()  # worker processes started
+        self.jobs: Counter[tuple[str, str]] = Counter()  # photos handed to each model
+        self.starts: Counter[tuple[str, str]] = Counter()  # processes started per worker_key
 
     @property
     def gpu_budget_mb(self) -> float:
@@ -253,7 +270,7 @@ class ModelPool:
             if not self._wait_turn(worker, report, cancelled or (lambda: False)):
                 return None
             try:
-                result = self._run_on(worker, photo, hub_online, report, guide)
+                result = self._run_on(worker, spec.runner, photo, hub_online, report, guide)
                 result.spec = spec
                 return result
             finally:
@@ -269,17 +286,22 @@ class ModelPool:
             return sum(worker.leases for worker in self._workers.values())
 
     def peak_mb(self, key: str, device: str) -> float:
-        """The highest resident memory measured of the worker of ``key`` on ``device``."""
+        """The highest resident memory measured of the worker that ran model ``key`` on
+        ``device`` (a group's worker: with all the models it holds)."""
         with self._lock:
-            worker = self._workers.get((key, device))
-            return worker.peak_mb if worker is not None else 0.0
+            for worker in self._workers.values():
+                if worker.device == device and key in worker.specs:
+                    return worker.peak_mb
+            return 0.0
 
     def loaded(self) -> list[tuple[str, str, float]]:
-        """(model key, device, resident MB) of every live worker."""
+        """(model key, device, resident MB of its worker) of every model in a live worker."""
         with self._lock:
-            return [(w.spec.key, w.device, w.ram_mb) for w in self._workers.values() if w.alive]
+            return [(key, w.device, w.ram_mb) for w in self._workers.values() if w.alive
+                    for key in w.loaded]  # fmt: skip
 
     def worker_pids(self) -> dict[tuple[str, str], int]:
+        """The process of each live worker, by (worker_key, device)."""
         with self._lock:
             return {k: w.process.pid for k, w in self._workers.items() if w.alive}
 
@@ -296,11 +318,12 @@ class ModelPool:
 
     def _lease(self, spec: ModelSpec, device: str) -> Worker:
         with self._lock:
-            worker = self._workers.get((spec.key, device))
-            if worker is None or worker.spec != spec:
+            worker = self._workers.get((spec.worker_key, device))
+            if worker is None or worker.stale(spec):
                 if worker is not None and worker.leases == 0:
                     worker.stop()  # the registry entry changed: a fresh worker for it
-                worker = self._workers[(spec.key, device)] = Worker(spec, device)
+                worker = self._workers[(spec.worker_key, device)] = Worker(spec.worker_key, device)
+            worker.specs[spec.key] = spec
             worker.leases += 1
             return worker
 
@@ -318,8 +341,8 @@ class ModelPool:
 
     def _make_room(self, worker: Worker) -> None:
         """Stop unleased workers, least recently used first, until ``worker`` fits."""
-        ram_need = ram_need_mb(worker.spec, worker.device)
-        gpu_need = worker.spec.memory_mb if worker.device == "cuda" else 0
+        ram_need = CUDA_RAM_MB if worker.device == "cuda" else worker.planned_mb()
+        gpu_need = worker.planned_mb() if worker.device == "cuda" else 0
         with self._lock:
             others = [w for w in self._workers.values() if w.alive and w is not worker]
             for victim in sorted(others, key=lambda w: w.last_used):
@@ -328,14 +351,14 @@ class ModelPool:
                 if victim.leases == 0:
                     log.info(
                         "Unloading %s (%s, %.0f MB) to make room for %s",
-                        victim.spec.label, victim.device, victim.ram_mb, worker.spec.label,
+                        victim.label, victim.device, victim.ram_mb, worker.label,
                     )  # fmt: skip
                     victim.stop()
                     others.remove(victim)
             if not self._fits(others, ram_need, gpu_need):
                 log.warning(
                     "Loading %s beyond the model memory budget (%.0f MB): the models in use "
-                    "cannot be unloaded now", worker.spec.label, self.ram_budget_mb,
+                    "cannot be unloaded now", worker.label, self.ram_budget_mb,
                 )  # fmt: skip
 
     def _fits(self, workers: list[Worker], ram_need: float, gpu_need: float) -> bool:
@@ -347,12 +370,12 @@ class ModelPool:
     def _run_on(
         self,
         worker: Worker,
+        spec: ModelSpec,
         photo: PhotoFile,
         hub_online: bool,
         report: StateListener,
         guide: Guide | None = None,
     ) -> ModelResult:
-        spec = worker.spec
         result = ModelResult(spec=spec, device=worker.device)
         started = time.monotonic()
         if not worker.alive:
@@ -362,41 +385,41 @@ class ModelPool:
                 worker.stop()
             report(JobState("starting", started))
             self._make_room(worker)
-            short = memory_shortfall(worker)
+            short = memory_shortfall(worker, spec)
             if short:
                 result.error = short
                 return result
             worker.start()
-            self.starts[(spec.key, worker.device)] += 1
+            self.starts[(worker.key, worker.device)] += 1
         self.jobs[(spec.key, worker.device)] += 1
         try:
-            worker.conn.send(Run(photo.name, photo.data, hub_online, guide))
-            result, ran_from = self._follow(worker, result, report)
+            worker.conn.send(Run(spec, photo.name, photo.data, hub_online, guide))
+            result, ran_from = self._follow(worker, spec, result, report)
             if result.load_s:  # the user waited for the process and its imports too
                 result.load_s = max(result.load_s, ran_from - started)
             return result
         except (EOFError, OSError):
-            result.error = self._crashed(worker)
+            result.error = self._crashed(worker, spec)
             return result
 
     def _follow(
-        self, worker: Worker, result: ModelResult, report: StateListener
+        self, worker: Worker, spec: ModelSpec, result: ModelResult, report: StateListener
     ) -> tuple[ModelResult, float]:
-        """Relay the worker's progress until it answers, or kill it when it takes too long;
-        also when the model started on the photo."""
-        spec, conn = worker.spec, worker.conn
-        stage = JobState("loading" if not worker.loaded else "running", time.monotonic())
+        """Relay the worker's progress on ``spec`` until it answers, or kill it when it takes
+        too long; also when the model started on the photo."""
+        conn = worker.conn
+        stage = JobState("running" if spec.key in worker.loaded else "loading", time.monotonic())
         while True:
             if not conn.poll(POLL_S):
                 if not worker.alive:
-                    result.error = self._crashed(worker)
+                    result.error = self._crashed(worker, spec)
                     return result, stage.since
                 waited = time.monotonic() - stage.since
                 if stage.stage == "running" and waited > spec.timeout(worker.device):
-                    result.error = self._timed_out(worker, waited)
+                    result.error = self._timed_out(worker, spec, waited)
                     return result, stage.since
                 if stage.stage != "running" and waited > self.load_stall_s:
-                    result.error = self._stalled(worker, waited)
+                    result.error = self._stalled(worker, spec, waited)
                     return result, stage.since
                 continue
             message: FromWorker = conn.recv()
@@ -411,7 +434,7 @@ class ModelPool:
             elif isinstance(message, Done):
                 result.matte, result.inference_s = message.matte, message.inference_s
                 result.load_s = message.load_s
-                worker.loaded = True
+                worker.loaded.add(spec.key)
                 worker.measure()
                 return result, stage.since
             elif isinstance(message, Failed):
@@ -423,8 +446,8 @@ class ModelPool:
             else:
                 raise AssertionError(f"not a worker message: {message!r}")
 
-    def _timed_out(self, worker: Worker, waited: float) -> str:
-        spec, limit = worker.spec, worker.spec.timeout(worker.device)
+    def _timed_out(self, worker: Worker, spec: ModelSpec, waited: float) -> str:
+        limit = spec.timeout(worker.device)
         log.error("%s on %s ran %.0f s, over its %.0f s limit: killed", spec.label,
                   worker.device, waited, limit)  # fmt: skip
         worker.stop()
@@ -434,8 +457,7 @@ class ModelPool:
             "CUDA or MPS, or untick it."
         )
 
-    def _stalled(self, worker: Worker, waited: float) -> str:
-        spec = worker.spec
+    def _stalled(self, worker: Worker, spec: ModelSpec, waited: float) -> str:
         log.error("%s made no loading progress for %.0f s: killed", spec.label, waited)
         worker.stop()
         return (
@@ -443,8 +465,7 @@ class ModelPool:
             "Check the network and the server log, then run it again."
         )
 
-    def _crashed(self, worker: Worker) -> str:
-        spec = worker.spec
+    def _crashed(self, worker: Worker, spec: ModelSpec) -> str:
         how = worker.how_it_ended()
         log.error("%s's worker on %s died (%s); see its output above", spec.label,
                   worker.device, how)  # fmt: skip

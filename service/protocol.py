@@ -1,7 +1,8 @@
 """The pool <-> worker wire protocol: every message both sides exchange, as one dataclass each.
 
 Messages are pickled over a ``multiprocessing.connection.Connection``. The pool sends
-``Load`` once, then one ``Run`` per photo; for each ``Run`` the worker sends any number of
+``Load`` once, then one ``Run`` per photo and model (a worker group's process holds several
+models, each built on its first ``Run``); for each ``Run`` the worker sends any number of
 ``Stage`` and ``Download`` reports, then exactly one ``Done`` or ``Failed``. Both sides
 import this module, so a field added here is added for both.
 """
@@ -21,16 +22,16 @@ from models.runtime import Guide
 
 @dataclass(frozen=True)
 class Load:
-    """Which model the worker holds, for its whole life: sent once, first."""
+    """The device the worker runs its models on, for its whole life: sent once, first."""
 
-    spec: ModelSpec
     device: str
 
 
 @dataclass(frozen=True)
 class Run:
-    """One photo to segment (a refiner: ``guide``'s mask of it to refine)."""
+    """One photo to segment with ``spec`` (a refiner: ``guide``'s mask of it to refine)."""
 
+    spec: ModelSpec
     photo_name: str
     photo_bytes: bytes
     hub_online: bool  # False: the worker makes every download fail at once
@@ -42,7 +43,7 @@ class Run:
 
 @dataclass(frozen=True)
 class Stage:
-    """The worker began loading the model or running it on the photo."""
+    """The worker began loading the Run's model or running it on the photo."""
 
     stage: Literal["load", "run"]
 

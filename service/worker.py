@@ -1,4 +1,5 @@
-"""A model worker: a child process that holds one model on one device and runs it on photos.
+"""A model worker: a child process that holds one model (or a worker group's models) on one
+device and runs them on photos.
 
 Started by ``service.pool`` as ``python -m service.worker FD``, where FD is its end of a
 socket pair. The pool can kill it at any moment (a hung or crashed model), which returns
@@ -42,13 +43,29 @@ def go_offline() -> None:
     constants.HF_HUB_OFFLINE = True
 
 
-def model_input(spec, data: bytes, name: str):
-    """The photo as the model is handed it: capped by the registry's input policy."""
-    from photo.decode import decode_photo
+class Inputs:
+    """The photo as each model is handed it, capped by the registry's input policy; the
+    last photo's decodes are kept, so a group's models on one photo decode it once."""
 
-    if spec.photo_max_side:
-        return decode_photo(data, name, draft_side=spec.photo_max_side).fitted(spec.photo_max_side)
-    return decode_photo(data, name).model_image
+    def __init__(self) -> None:
+        self._photo: bytes | None = None
+        self._images: dict[int | None, object] = {}
+
+    def image(self, spec, data: bytes, name: str):
+        from photo.decode import decode_photo
+
+        if data != self._photo:
+            self._photo, self._images = data, {}
+        side = spec.photo_max_side
+        if side not in self._images:
+            if side:
+                self._images[side] = decode_photo(data, name, draft_side=side).fitted(side)
+            else:
+                self._images[side] = decode_photo(data, name).model_image
+        return self._images[side]
+
+    def clear(self) -> None:
+        self._photo, self._images = None, {}
 
 
 def serve(conn: Connection) -> None:
@@ -58,7 +75,7 @@ def serve(conn: Connection) -> None:
     from service.protocol import Done, Download, Failed, FromWorker, Load, Run, Stage
 
     load: Load = conn.recv()
-    spec, device = load.spec, load.device
+    device = load.device
     send_lock = threading.Lock()  # downloads may report progress from their own threads
 
     def send(message: FromWorker) -> None:
@@ -66,28 +83,33 @@ def serve(conn: Connection) -> None:
             conn.send(message)
 
     hub.set_progress_listener(lambda label, done, total: send(Download(done, total)))
-    segmenter = None
+    segmenters = {}  # by registry key
+    inputs = Inputs()
     while True:
         try:
             job: Run = conn.recv()
         except EOFError:
             return  # the pool closed its end: shut down
+        spec = job.spec
         try:
             load_s = 0.0
-            if segmenter is None:
+            if spec.key not in segmenters:
                 send(Stage("load"))
                 if not job.hub_online:
                     go_offline()
                 start = time.perf_counter()
-                segmenter = runtime.build_segmenter(spec, device)
+                segmenters[spec.key] = runtime.build_segmenter(spec, device)
                 load_s = time.perf_counter() - start
-            image = model_input(spec, job.photo_bytes, job.photo_name)
+            image = inputs.image(spec, job.photo_bytes, job.photo_name)
             send(Stage("run"))
-            matte, inference_s = runtime.segment(segmenter, image, job.guide)
+            matte, inference_s = runtime.segment(segmenters[spec.key], image, job.guide)
             send(Done(matte, inference_s, load_s, image.size))
             del image
-            release_memory()  # a photo's decode is the bulk of a worker's peak
+            if spec.worker_group is None:
+                inputs.clear()
+                release_memory()  # a photo's decode is the bulk of a worker's peak
         except Exception as error:  # noqa: BLE001 - every failure goes back as a message
+            inputs.clear()
             send(Failed(describe_failure(spec, error), traceback.format_exc(),
                         caused_by_memory(error)))  # fmt: skip
 

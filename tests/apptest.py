@@ -25,6 +25,8 @@ class ModelRuns:
 
 
 SELFIE = ("mediapipe_selfie", "cpu")
+# Ticked on a first visit: every network shipped with the app, compared side by side.
+IN_BOX = [spec.label for spec in registry.REGISTRY if spec.default]
 
 
 def selfie_result(at: AppTest, photo_index: int = 0):
@@ -62,6 +64,14 @@ def model_headers(at: AppTest) -> list[str]:
 def model_boxes(at: AppTest) -> dict:
     """The sidebar's model checkboxes by model name (each label ends in an availability mark)."""
     return {box.label.split(" :")[0]: box for box in at.sidebar.checkbox}
+
+
+def only(at: AppTest, *labels: str) -> AppTest:
+    """Untick every model but ``labels`` (for a test about one result, or two)."""
+    for name, box in model_boxes(at).items():
+        if box.value and name not in labels:
+            box.uncheck()
+    return at.run()
 
 
 def choose_view(at: AppTest, view: str) -> AppTest:

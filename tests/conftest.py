@@ -141,3 +141,18 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+@pytest.fixture
+def online(monkeypatch):
+    """Downloads on; no proxy, which would be asked for 127.0.0.1 too."""
+    from huggingface_hub import constants
+
+    from models import hub
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    for name in (*hub.PROXY_VARIABLES, "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    hub.forget_probe()
+    yield
+    hub.forget_probe()

@@ -1,4 +1,6 @@
-"""The whole UI through Streamlit's AppTest, on the real offline model."""
+"""The whole UI through Streamlit's AppTest, on the real networks shipped with the app (the
+in-box models, all ticked on a first visit); stand-ins only for the Hub's models and for
+failures."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from models import hub, registry
+from models import NO_SUBJECT, hub, registry
 from tests.apptest import (
+    IN_BOX,
     RUN,
     ModelRuns,
     choose_view,
     image_urls,
     model_boxes,
     model_headers,
+    only,
     png_bytes,
     run_and_wait,
     selfie_result,
@@ -55,8 +59,8 @@ def test_first_screen(app):
     assert app.sidebar.selectbox[0].options[0] == "Auto"
     boxes = {name: box.value for name, box in model_boxes(app).items()}
     assert list(boxes) == [spec.label for spec in registry.REGISTRY]
-    assert boxes["MediaPipe Selfie"] is True
-    assert [label for label, ticked in boxes.items() if ticked] == ["MediaPipe Selfie"]
+    assert len(IN_BOX) >= 5 and "MediaPipe Selfie" in IN_BOX
+    assert [label for label, ticked in boxes.items() if ticked] == IN_BOX
     button = next(b for b in app.button if b.label == RUN)
     assert button.disabled  # nothing uploaded yet
     assert not app.image and not app.exception
@@ -108,18 +112,19 @@ def test_offline_badges_stay_offline_on_every_load(offline_hub, monkeypatch):
 def test_upload_run_and_move_the_slider(app, astronaut_path, predict_calls):
     at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
     assert not at.exception and not at.error
-    assert model_headers(at) == ["MediaPipe Selfie"]
+    assert model_headers(at) == IN_BOX
     card = r"\*\*MediaPipe Selfie\*\* :gray\[· (\d+ ms|\d+\.\d\d s) · CPU( · first load .*)?\]"
     assert re.fullmatch(card, at.main.markdown[0].value)
-    assert len(at.image) == 1  # the blurred result: Blur is the default view
+    assert len(at.image) == len(IN_BOX)  # the blurred results: Blur is the default view
+    assert len(set(image_urls(at))) == len(IN_BOX)  # five networks, five different masks
     assert len(predict_calls) == 1
 
     before = image_urls(at)
     slider = next(s for s in at.slider if s.label == "Blur Strength")
     assert (slider.min, slider.max, slider.value, slider.step) == (5, 255, 101, 2)
     slider.set_value(11).run()
-    assert not at.exception and len(at.image) == 1
-    assert image_urls(at) != before  # a new blur
+    assert not at.exception and len(at.image) == len(IN_BOX)
+    assert not set(image_urls(at)) & set(before)  # every result blurred anew
     slider.set_value(101).run()
     assert image_urls(at) == before  # the same setting: the same image, kept
     assert len(predict_calls) == 1  # the slider never re-runs the model
@@ -138,7 +143,8 @@ def test_blur_strength_is_shown_only_where_it_changes_something(app, astronaut_p
 
 
 def test_difference_with_one_result_says_what_it_needs(app, astronaut_path):
-    at = choose_view(upload_and_run(app, "astronaut.png", astronaut_path.read_bytes()),
+    at = only(app, "MediaPipe Selfie")
+    at = choose_view(upload_and_run(at, "astronaut.png", astronaut_path.read_bytes()),
                      "Difference")  # fmt: skip
     assert not at.main.image  # no flat grey picture of a model against itself
     assert any(i.value.startswith("Difference compares a result with another") for i in at.info)
@@ -153,14 +159,12 @@ def test_a_light_models_time_reads_in_milliseconds():
     ]  # fmt: skip
 
 
-def test_every_view_shows_its_own_image(add_standin_model, astronaut_path):
-    add_standin_model("square", "Square Stand-in", default=True)  # a second result
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+def test_every_view_shows_its_own_image(app, astronaut_path):
+    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
     seen = {"Blur": image_urls(at)[0]}
     for view in ("Overlay", "Matte", "Cut-out", "Difference"):
         at = choose_view(at, view)
-        assert not at.exception and len(at.image) == 2, view
+        assert not at.exception and len(at.image) == len(IN_BOX), view
         seen[view] = image_urls(at)[0]
     assert len(set(seen.values())) == 5
     assert [s.label for s in at.selectbox if s.label == "Against"] == ["Against"]
@@ -188,8 +192,9 @@ def test_the_sample_portrait_runs_offline(app, predict_calls):
     assert not any(b.label == "Try a sample portrait" for b in app.button)  # loaded
     assert app.session_state["session"].wait(120)  # and running: no Run click needed
     at = app.run()
-    assert not at.exception and model_headers(at) == ["MediaPipe Selfie"]
-    assert len(at.image) == 1 and len(predict_calls) == 1
+    assert not at.exception and model_headers(at) == IN_BOX  # real networks, side by side
+    assert len(at.image) == len(IN_BOX) and len(predict_calls) == 1
+    assert len(set(image_urls(at))) == len(IN_BOX)
     at.file_uploader[0].set_value(("mine.png", (ROOT / "photo/samples/camera.png").read_bytes(),
                                    "image/png")).run()  # fmt: skip
     assert [p.title for p in at.session_state["session"].photos()] == ["mine.png"]
@@ -198,14 +203,14 @@ def test_the_sample_portrait_runs_offline(app, predict_calls):
 def test_clicking_again_reuses_the_result(app, astronaut_path, predict_calls):
     at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
     at = run_and_wait(at)
-    assert len(predict_calls) == 1 and len(at.image) == 1
+    assert len(predict_calls) == 1 and len(at.image) == len(IN_BOX)
 
 
 def test_photo_without_a_person_says_so(app):
     empty = png_bytes(Image.new("RGB", (320, 240), (128, 128, 128)))
     at = upload_and_run(app, "wall.png", empty)
     assert not at.exception
-    assert [w.value for w in at.warning] == ["No humans detected."]
+    assert [w.value for w in at.warning] == [f"{NO_SUBJECT}."] * len(IN_BOX)
     assert not at.image
 
 
@@ -224,16 +229,14 @@ def broken_model(add_standin_model):
 
 def test_a_failing_model_does_not_hide_the_others(broken_model, astronaut_path):
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    assert {name for name, box in model_boxes(at).items() if box.value} == {
-        "MediaPipe Selfie",
-        "Broken Stand-in",
-    }
+    ticked = [name for name, box in model_boxes(at).items() if box.value]
+    assert ticked == [*IN_BOX, "Broken Stand-in"]
     at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
     assert not at.exception
-    assert model_headers(at) == ["MediaPipe Selfie"]  # the whole row for what ran
+    assert model_headers(at) == IN_BOX  # the whole grid for what ran
     assert any(c.value.startswith(":red[Could not run: Broken Stand\\-in.") for c in at.caption)
     assert at.error[0].value == "Broken Stand-in failed: OSError: weights file is corrupt"
-    assert len(at.image) == 1  # MediaPipe's blur
+    assert len(at.image) == len(IN_BOX)  # the other models' blurs
 
 
 def test_the_zip_says_which_results_it_leaves_out(broken_model, astronaut_path):
@@ -260,7 +263,7 @@ def test_the_zip_says_which_results_it_leaves_out(broken_model, astronaut_path):
 
 
 def test_unticking_every_model_disables_the_run(app):
-    app.sidebar.checkbox[0].uncheck().run()
+    only(app)
     assert next(b for b in app.button if b.label == RUN).disabled
     assert "Tick at least one model" in app.info[0].value
 
@@ -280,8 +283,8 @@ def test_hub_models_side_by_side_and_offline_message(offline_hub, astronaut_path
     at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
     assert not at.exception
     # The two that ran side by side; the one that cannot run said below them, no column.
-    assert model_headers(at) == ["MediaPipe Selfie", "BiRefNet Portrait"]
-    assert len(at.image) == 2  # two models' blurs
+    assert model_headers(at) == [*IN_BOX, "BiRefNet Portrait"]
+    assert len(at.image) == len(IN_BOX) + 1
     assert len(at.error) == 1
     assert at.error[0].value.startswith("RMBG 2.0 is not downloaded yet")
     assert "--check rmbg2" in at.error[0].value
@@ -296,7 +299,9 @@ def phone_photo_bytes(astronaut_path, size=(4000, 3000)) -> bytes:
 
 
 def test_slider_on_a_12_mp_photo_never_reruns_the_model(app, astronaut_path, predict_calls):
-    at = upload_and_run(app, "phone.jpg", phone_photo_bytes(astronaut_path))
+    at = upload_and_run(
+        only(app, "MediaPipe Selfie"), "phone.jpg", phone_photo_bytes(astronaut_path)
+    )
     assert not at.exception and len(at.image) == 1
     assert len(predict_calls) == 1
     # The model was handed the photo at its input policy's size; the blur is at full size.
@@ -319,10 +324,9 @@ def test_slider_on_a_12_mp_photo_never_reruns_the_model(app, astronaut_path, pre
     ]
 
 
-def test_before_after_and_agreement_views(add_standin_model, astronaut_path):
-    add_standin_model("square", "Square Stand-in", default=True)  # the centre square
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+def test_before_after_and_agreement_views(app, astronaut_path):
+    at = upload_and_run(only(app, "MediaPipe Selfie", "SINet"), "astronaut.png",
+                        astronaut_path.read_bytes())  # fmt: skip
     assert not at.exception
     assert [e.label for e in at.expander][-1] == "Before / after"
     assert not at.get("iframe")  # closed: not drawn, so a slider step does not resend it
@@ -331,12 +335,12 @@ def test_before_after_and_agreement_views(add_standin_model, astronaut_path):
     at.run()
     assert len(at.get("iframe")) == 1
     compare = next(s for s in at.selectbox if s.label == "Compare the original with")
-    assert compare.options == ["MediaPipe Selfie", "Square Stand-in"]
+    assert compare.options == ["MediaPipe Selfie", "SINet"]
     assert at.get("vega_lite_chart")  # the agreement heatmap and the speed bars
     table = at.dataframe[0].value  # one row per pair: narrow enough for any screen
     assert list(table.columns) == ["Model", "Versus", "IoU"] and len(table) == 1
-    assert list(table.iloc[0, :2]) == ["MediaPipe Selfie", "Square Stand-in"]
-    assert 0.0 < table.iloc[0, 2] < 1.0
+    assert list(table.iloc[0, :2]) == ["MediaPipe Selfie", "SINet"]
+    assert 0.5 < table.iloc[0, 2] < 1.0  # two real portrait networks: close, not equal
 
 
 def test_the_heatmap_grows_a_row_per_model_with_labels_that_cannot_overlap():
@@ -367,10 +371,9 @@ def test_clean_edges_toggle_reblurs_without_the_model(app, astronaut_path, predi
     assert len(predict_calls) == 1
 
 
-def test_the_zoom_shows_the_same_spot_of_every_result(add_standin_model, astronaut_path):
-    add_standin_model("square", "Square Stand-in", default=True)
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+def test_the_zoom_shows_the_same_spot_of_every_result(app, astronaut_path):
+    at = upload_and_run(only(app, "MediaPipe Selfie", "U²-Net-p"), "astronaut.png",
+                        astronaut_path.read_bytes())  # fmt: skip
     assert len(at.image) == 2 and not at.get("select_slider")  # closed: nothing drawn
     photo = at.session_state["session"].photos()[0]
     at.session_state[f"zoom:{photo.id}"] = True  # what opening the section sets
@@ -440,7 +443,7 @@ def test_grid_images_reach_the_browser_with_their_own_pixels(app, astronaut_path
 
     monkeypatch.setattr(MediaFileManager, "add", recording)
     big = Image.open(astronaut_path).convert("RGB").resize((1600, 1600))
-    upload_and_run(app, "big.png", png_bytes(big))
+    upload_and_run(only(app, "MediaPipe Selfie"), "big.png", png_bytes(big))
     assert model_headers(app) == ["MediaPipe Selfie"]
     sizes = {Image.open(io.BytesIO(data)).size for data in sent if isinstance(data, bytes)}
     assert (1280, 1280) in sizes  # the grid's one image, shown 520 CSS pixels wide
@@ -474,10 +477,8 @@ def truth_uploader(at: AppTest):
     return next(u for u in at.file_uploader if u.label == "Ground-truth matte (optional)")
 
 
-def test_a_ground_truth_matte_scores_and_ranks_the_models(add_standin_model, astronaut_path):
-    add_standin_model("square", "Square Stand-in", default=True)  # the centre square
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
-    at = upload_and_run(at, "astronaut.png", astronaut_path.read_bytes())
+def test_a_ground_truth_matte_scores_and_ranks_the_models(app, astronaut_path):
+    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
     assert not any(d for d in at.dataframe if "SAD" in d.value.columns)  # no truth yet
     wrong = png_bytes(Image.new("L", (100, 80)))
     truth_uploader(at).set_value(("truth.png", wrong, "image/png")).run()
@@ -487,10 +488,10 @@ def test_a_ground_truth_matte_scores_and_ranks_the_models(add_standin_model, ast
     truth_uploader(at).set_value(("astronaut-matte.png", truth, "image/png")).run()
     assert not at.exception and not at.error
     table = next(d for d in at.dataframe if "SAD" in d.value.columns).value
-    assert list(table["Model"]) == ["MediaPipe Selfie", "Square Stand-in"]
-    assert list(table.index) == [1, 2]
+    assert list(table["Model"])[0] == "MediaPipe Selfie"
+    assert sorted(table["Model"]) == sorted(IN_BOX) and list(table.index) == [1, 2, 3, 4, 5]
     assert table["SAD"].iloc[0] < 0.1 and table["IoU"].iloc[0] > 0.99
-    assert table["SAD"].iloc[1] > table["SAD"].iloc[0]
+    assert list(table["SAD"]) == sorted(table["SAD"]) and table["SAD"].iloc[1] > 0.1
     at = choose_view(at, "Difference")
     against = next(s for s in at.selectbox if s.label == "Against")
     assert against.options[0] == "Ground truth"
@@ -504,7 +505,7 @@ def test_the_progress_poll_slows_down_when_many_jobs_are_under_way():
 
 
 def test_agreement_and_speed_need_two_results(app, astronaut_path):
-    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
+    at = upload_and_run(only(app, "MediaPipe Selfie"), "astronaut.png", astronaut_path.read_bytes())
     assert model_headers(at) == ["MediaPipe Selfie"]
     assert "Agreement and speed" not in [h.value for h in at.subheader]
     assert not at.get("vega_lite_chart")  # no one-bar chart for the browser to draw
@@ -518,7 +519,8 @@ def test_a_refined_result_appears_beside_the_models_own(app, astronaut_path, pre
     from ui.downloads import download_file
     from ui.settings import Look
 
-    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
+    at = upload_and_run(only(app, "MediaPipe Selfie"), "astronaut.png",
+                        astronaut_path.read_bytes())  # fmt: skip
     assert not [w for w in at.sidebar.radio if w.label == "Refiner"]  # nothing picked yet
     picker = next(m for m in at.sidebar.multiselect if m.label == "Refine the masks of")
     assert picker.options == ["MediaPipe Selfie"]

@@ -14,7 +14,9 @@ import zipfile
 
 import pytest
 
+from models import registry
 from photo.exports import KINDS, LEFT_OUT
+from tests.apptest import IN_BOX
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -102,7 +104,7 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     sidebar = page.locator('[data-testid="stSidebar"]')
     for name, mark in [("MediaPipe Selfie", "ready"), ("RMBG 2.0", "gated, needs HF_TOKEN"),
                        ("BEN2", "offline, not cached")]:  # fmt: skip
-        label = sidebar.locator("label").filter(has_text=re.compile(f"^{re.escape(name)}"))
+        label = sidebar.locator("label").filter(has_text=model_label(name))
         assert mark in label.inner_text(), name
     page.locator('input[type="file"]').set_input_files(str(PHOTOS / "astronaut.png"))
     # A Hub model that is not downloaded: its column explains, MediaPipe's results still show.
@@ -112,29 +114,28 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
     run.click()
 
-    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 1", timeout=120_000)
+    results = len(IN_BOX)  # every network shipped with the app, ticked on a first visit
+    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= {results}", timeout=120_000)
     page.get_by_text("RMBG 2.0 is not downloaded yet").wait_for(timeout=60_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     # The failed model's rerun may be redrawing the grid: wait for its image to load again.
-    first_blur = page.wait_for_function(
-        f"() => {{ const s = ({LOADED_RESULT_IMAGES})(); return s.length >= 1 && s[0]; }}",
-        timeout=60_000,
-    ).json_value()
+    # The runs are over (their last rerun redraws the grid), then the first result's blur.
+    page.get_by_role("button", name="Cancel queued runs").wait_for(state="detached")
+    page.wait_for_function(ONE_SLIDER, timeout=60_000)
+    first_blur = wait_for_new_image(page)
     assert fully_visible(page)  # results first, no scrolling
 
     # A rerun briefly keeps the old toolbar beside the new one; wait until it is gone.
     page.wait_for_function(ONE_SLIDER)
     slider = page.get_by_role("slider", name="Blur Strength")
     slider.focus()
-    for _ in range(5):
-        page.keyboard.press("ArrowRight")
-    wait_for_new_image(page, first_blur)
-    page.wait_for_timeout(500)
+    page.keyboard.press("ArrowRight")  # one step: one rerun, one new blur per result
+    blurred = wait_for_new_image(page, first_blur)
+    page.wait_for_function(ONE_SLIDER)
     save_view(page, "screenshot.png")
 
     # Every view of the mask (and the cut-out's backdrop): a new image each, loaded; back to
     # Blur, the kept blur.
-    blurred = page.evaluate(LOADED_RESULT_IMAGES)[0]
     shown = {blurred}
     for view in ("Overlay", "Matte", "Cut-out"):
         page.get_by_role("radio", name=view, exact=True).click()
@@ -146,23 +147,28 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
             page.get_by_role("option", name="Black").click()
             shown.add(wait_for_new_image(page, *shown))
     assert len(shown) == 5
-    # One result (RMBG 2.0 failed): Difference says what it needs, no grey picture, and
-    # Blur Strength is shown only in the Blur view.
+    # Difference: each result against the first, a new image; Blur Strength is shown only
+    # in the Blur view.
     page.get_by_role("radio", name="Difference", exact=True).click()
-    page.get_by_text("Difference compares a result with another").wait_for()
+    shown.add(wait_for_new_image(page, *shown))
     assert page.get_by_role("slider", name="Blur Strength").count() == 0
     page.get_by_role("radio", name="Blur", exact=True).click()
-    assert wait_for_new_image(page, *(shown - {blurred})) == blurred
+    page.wait_for_function(  # the first result's kept blur, not made again
+        f"""b => {{ const img = document.querySelector('{RESULT_IMAGE}');
+                    return img && img.complete && img.src === b; }}""",
+        arg=blurred, timeout=60_000,
+    )  # fmt: skip
     assert not failed, f"server errors: {failed}"
 
     # The zoom: the same spot of the result at full resolution, moved by a slider or by a
     # click on the photo beside it.
     page.get_by_text("Zoom: the same spot of every result", exact=False).click()
-    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=60_000)
-    tile = page.evaluate(LOADED_RESULT_IMAGES)[1]
+    # The grid's images come first, then one tile per result.
+    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= {2 * results}", timeout=60_000)
+    tile = page.evaluate(LOADED_RESULT_IMAGES)[results]
     new_tile = (
-        f"t => {{ const s = ({LOADED_RESULT_IMAGES})(); return s.length >= 2 && s[1] !== t "
-        "&& s[1]; }"
+        f"t => {{ const s = ({LOADED_RESULT_IMAGES})(); return s.length > {results} "
+        f"&& s[{results}] !== t && s[{results}]; }}"
     )
     across = page.get_by_role("slider", name="Across")
     across.focus()
@@ -173,12 +179,14 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     assert picker.evaluate("img => img.complete && img.naturalWidth") > 0
     box = picker.bounding_box()
     page.mouse.click(box["x"] + 0.1 * box["width"], box["y"] + 0.8 * box["height"])
+    page.wait_for_function(  # the sliders move to the click
+        """() => ["Across", "Down"].map(name => [...document.querySelectorAll(
+            '[data-testid="stSlider"]')].find(s => s.textContent.includes(name))
+            ?.querySelector('[data-testid="stSliderThumbValue"]')?.textContent).join() === "10,80"
+        """,
+        timeout=60_000,
+    )
     page.wait_for_function(new_tile, arg=tile, timeout=60_000)
-    spot = [
-        page.get_by_test_id("stSlider").filter(has_text=name).get_by_test_id("stSliderThumbValue")
-        .inner_text() for name in ("Across", "Down")
-    ]  # fmt: skip
-    assert spot == ["10", "80"]  # the sliders moved to the click
     # At the zoom it states: each tile as many CSS pixels wide as it has pixels (at a
     # device pixel ratio of 1), not shrunk into a column.
     tiles = page.evaluate("""() => [...document.querySelectorAll(
@@ -199,8 +207,8 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     assert len(loaded) == 2 and min(loaded) > 0
     frame.locator("input[type=range]").fill("25")
     save_view(page, "before-after.png")
-    # One result: its time is in its card, and there is nothing to compare it with.
-    assert page.get_by_role("heading", name="Agreement and speed").count() == 0
+    # Five results: how far they agree, and their times.
+    assert page.get_by_role("heading", name="Agreement and speed").count() == 1
 
     # The ZIP downloads with every file of the run.
     with page.expect_download(timeout=120_000) as download:
@@ -208,13 +216,29 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     path = download.value.path()
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == sorted(
-            [*(f"astronaut/mediapipe_selfie_{kind}" for kind in KINDS), LEFT_OUT]
+            [*(f"astronaut/{key}_{kind}" for key in IN_BOX_KEYS for kind in KINDS), LEFT_OUT]
         )
         assert "RMBG 2.0: failed" in archive.read(LEFT_OUT).decode()  # said, not silent
     assert download.value.suggested_filename == "portrait-blur-results.zip"
 
 
 RESULT_IMAGE = '[data-testid="stMain"] [data-testid="stImage"] img'
+IN_BOX_KEYS = [spec.key for spec in registry.REGISTRY if spec.default]
+
+
+def model_label(name: str) -> re.Pattern:
+    """A sidebar checkbox's label: the model's name, then its availability mark."""
+    return re.compile(f"^{re.escape(name)}\\s+(ready|gated|offline|~)")
+
+
+def untick_all_but(page, keep: str) -> None:
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for name in IN_BOX:
+        if name != keep:
+            box = sidebar.locator("label").filter(has_text=model_label(name))
+            box.click()
+            page.wait_for_function("b => b.getAttribute('data-selected') !== 'true'",
+                                   arg=box.element_handle(), timeout=30_000)  # fmt: skip
 
 
 def loaded_image_box(page) -> dict:
@@ -236,10 +260,13 @@ def fully_visible(page) -> bool:
 
 
 def wait_for_new_image(page, *old: str) -> str:
-    """The first result image's address, once it is none of ``old`` and has loaded."""
+    """The first result image's address, once it is none of ``old`` and has loaded (the
+    first image itself: with several results, another may load before it)."""
     found = page.wait_for_function(
-        f"old => {{ const s = ({LOADED_RESULT_IMAGES})(); "
-        "return s.length && !old.includes(s[0]) && s[0]; }",
+        f"""old => {{
+            const img = document.querySelector('{RESULT_IMAGE}');
+            return img && img.complete && img.naturalWidth && !old.includes(img.src) && img.src;
+        }}""",
         arg=list(old),
         timeout=60_000,
     )
@@ -400,6 +427,8 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(server_url)
     try:
+        page.get_by_text("Portrait Blur Arena").first.wait_for(timeout=60_000)
+        untick_all_but(page, "MediaPipe Selfie")
         page.locator('input[type="file"]').set_input_files(str(PHOTOS / "astronaut.png"))
         run = page.get_by_role("button", name=RUN_LABEL)
         page.wait_for_function("b => !b.disabled", arg=run.element_handle(), timeout=30_000)
@@ -408,7 +437,7 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
         picker = sidebar.locator('[data-testid="stMultiSelect"]').get_by_role("combobox")
         picker.click()
         page.keyboard.type("MediaPipe")  # the list filters to it; Enter picks it
-        page.get_by_role("option", name="MediaPipe Selfie").wait_for()
+        page.get_by_role("option", name="MediaPipe Selfie", exact=True).wait_for()
         page.keyboard.press("Enter")
         page.keyboard.press("Escape")
         sidebar.get_by_text("Refiner").wait_for(timeout=30_000)

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import http.server
 import os
-import threading
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from models import hub, registry, runtime
 from models.errors import ModelUnavailable
 from service import ModelPool, PhotoFile
 from tests.conftest import red_subject_on_green
+from tests.release import Release
 from tests.standins.factory import inspyrenet_checkpoint
 
 BASE = registry.get_spec("inspyrenet")
@@ -101,46 +100,6 @@ def test_not_downloaded_offline_fails_at_once_with_the_fix(offline_hub):
     )
     assert "portrait-blur models --check inspyrenet`" in result.error
     assert hub.availability(BASE) == hub.OFFLINE
-
-
-class Release:
-    """A local HTTP server standing in for GitHub's release downloads."""
-
-    def __init__(self, body: bytes, status: int = 200) -> None:
-        release = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 - http.server's name
-                release.requests += 1
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.requests = 0
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}/ckpt_fast.pth"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def online(monkeypatch):
-    """Downloads on; no proxy, which would be asked for 127.0.0.1 too."""
-    from huggingface_hub import constants
-
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    for name in (*hub.PROXY_VARIABLES, "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    hub.forget_probe()
-    yield
-    hub.forget_probe()
 
 
 def test_download_is_checked_then_kept_with_progress(online, monkeypatch):

@@ -1,105 +1,109 @@
-"""MediaPipe Selfie through onnxruntime: the package's masks, reproduced without it."""
+"""MediaPipe Selfie through onnxruntime: the package's masks, reproduced without it, for
+both of its models (general 256x256, landscape 144x256)."""
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from PIL import Image
 
 from models import mediapipe_selfie
-from models.errors import ModelUnavailable
-from models.runtime import run_model
-from tests.conftest import ROOT
+from models.paths import asset_file
+from models.registry import get_spec
+from tests.references import agreement, reference_mask, reference_names, reference_photo
 
-DATA = ROOT / "tests" / "data"
-PHOTOS = ROOT / "photo" / "samples"
-REFERENCE = DATA / "selfie_reference"
+KEYS = {"general": "mediapipe_selfie", "landscape": "mediapipe_selfie_landscape"}
+# name: (ONNX file, the .tflite it was converted from and its SHA-256 as in the mediapipe
+# 0.10.21 wheel, the network's (h, w), the folder of masks the package recorded)
+MODELS = {
+    "general": (
+        "selfie_segmentation.onnx",
+        "selfie_segmentation.tflite",
+        "9ee168ec7c8f2a16c56fe8e1cfbc514974cbbb7e434051b455635f1bd1462f5c",
+        (256, 256),
+        "selfie_reference",
+    ),
+    "landscape": (
+        "selfie_segmentation_landscape.onnx",
+        "selfie_segmentation_landscape.tflite",
+        "a77d03f4659b9f6b6c1f5106947bf40e99d7655094b6527f214ea7d451106edd",
+        (144, 256),
+        "selfie_landscape_reference",
+    ),
+}
+REFERENCES = [(model, name) for model, (*_, folder) in MODELS.items()
+              for name in reference_names(folder)]  # fmt: skip
 
 
-def reference_photo(name: str) -> Image.Image:
-    """The photo each mask in tests/data/selfie_reference was recorded from."""
-    if name == "astronaut-1024x768":
-        photo = Image.open(PHOTOS / "astronaut.png").convert("RGB")
-        return photo.resize((1024, 768), Image.Resampling.BICUBIC)
-    return Image.open(PHOTOS / f"{name}.png").convert("RGB")
+def spec_of(model: str):
+    return get_spec(KEYS[model])
 
 
 @pytest.fixture(scope="module")
-def segmenter():
-    return mediapipe_selfie.SelfieSegmenter()
+def segmenters():
+    return {model: mediapipe_selfie.SelfieSegmenter(asset_file(onnx)) for model, (onnx, *_) in
+            MODELS.items()}  # fmt: skip
 
 
-def test_model_ships_with_the_app_and_its_licence():
-    assets = mediapipe_selfie.MODEL_FILE.parent
-    assert mediapipe_selfie.MODEL_FILE.stat().st_size > 100_000
-    assert (assets / "selfie_segmentation.tflite").read_bytes()[4:8] == b"TFL3"
-    assert "Apache License" in (assets / "selfie_segmentation.LICENSE").read_text()
+@pytest.mark.parametrize("model", list(MODELS))
+def test_model_ships_with_the_app_and_its_licence(model):
+    onnx_file, tflite_file, sha256, *_ = MODELS[model]
+    assert asset_file(onnx_file).stat().st_size > 100_000
+    source = asset_file(tflite_file).read_bytes()
+    assert source[4:8] == b"TFL3"
+    assert hashlib.sha256(source).hexdigest() == sha256  # the wheel's file, unchanged
+    assert "Apache License" in asset_file("selfie_segmentation.LICENSE").read_text()
+    assert tflite_file in (asset_file("README.md")).read_text()
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in REFERENCE.glob("*.png")))
-def test_masks_match_the_mediapipe_package(segmenter, name):
+@pytest.mark.parametrize("model", list(MODELS))
+def test_build_runs_the_entry_s_asset_at_its_network_size(model):
+    onnx_file, _, _, size, _ = MODELS[model]
+    segmenter = mediapipe_selfie.build(spec_of(model), "cpu")
+    assert segmenter.input_size == size
+    if model == "general":
+        assert asset_file(onnx_file) == mediapipe_selfie.MODEL_FILE
+    assert spec_of(model).input_size == (size[1], size[0])  # the entry's (w, h)
+    with pytest.raises(AssertionError):  # an entry's input_size must be the file's
+        mediapipe_selfie.build(replace(spec_of(model), input_size=(size[1], size[0] + 1)), "cpu")
+
+
+@pytest.mark.parametrize(("model", "name"), REFERENCES)
+def test_masks_match_the_mediapipe_package(segmenters, model, name):
     """Recorded with mediapipe 0.10.21 (tests/data/README.md); non-square photos and a
     1024 px one check the corner-to-corner warp the package's graph does."""
-    alpha = segmenter.predict(reference_photo(name))
-    expected = np.asarray(Image.open(REFERENCE / f"{name}.png")).astype(np.float32) / 255
-    assert alpha.shape == expected.shape and alpha.dtype == np.float32
-    ours, theirs = alpha > 0.5, expected > 0.5
-    assert (ours & theirs).sum() / max(1, (ours | theirs).sum()) >= 0.99
-    assert np.abs(alpha - expected).mean() <= 0.01
+    alpha = segmenters[model].predict(reference_photo(name))
+    assert alpha.dtype == np.float32
+    iou, mean_difference = agreement(alpha, reference_mask(MODELS[model][-1], name))
+    assert iou >= 0.99 and mean_difference <= 0.01
 
 
-def test_the_conversion_tool_remakes_the_shipped_model(astronaut):
-    """tools/selfie_onnx.py turns the shipped .tflite into a network that computes what the
-    shipped .onnx does."""
+@pytest.mark.parametrize("model", list(MODELS))
+def test_the_conversion_tool_remakes_the_shipped_model(astronaut, model):
+    """tools/selfie_onnx.py turns each shipped .tflite into a network that computes what the
+    shipped .onnx does, and says which model it is."""
     import onnx
     import onnxruntime
 
     from tools.selfie_onnx import convert
 
+    onnx_file, tflite_file, _, size, _ = MODELS[model]
+    converted = convert(asset_file(tflite_file))
+    assert f"({model}, {size[0]}x{size[1]})" in converted.doc_string
+    assert tflite_file in converted.doc_string
     rebuilt = onnxruntime.InferenceSession(
-        convert().SerializeToString(), providers=["CPUExecutionProvider"]
+        converted.SerializeToString(), providers=["CPUExecutionProvider"]
     )
     shipped = onnxruntime.InferenceSession(
-        str(mediapipe_selfie.MODEL_FILE), providers=["CPUExecutionProvider"]
+        str(asset_file(onnx_file)), providers=["CPUExecutionProvider"]
     )
-    tensor = mediapipe_selfie.network_input(np.asarray(astronaut))
+    tensor = mediapipe_selfie.network_input(np.asarray(astronaut), size)
+    assert tensor.shape == (1, *size, 3)
     (ours,) = rebuilt.run(["alpha"], {"image": tensor})
     (theirs,) = shipped.run(["alpha"], {"image": tensor})
     np.testing.assert_allclose(ours, theirs, atol=1e-6)
-    assert onnx.load(mediapipe_selfie.MODEL_FILE).opset_import[0].version >= 17
-
-
-def test_portrait_centre_is_foreground_and_top_corners_background(segmenter, astronaut):
-    alpha = segmenter.predict(astronaut)
-    assert alpha.dtype == np.float32 and alpha.shape == (512, 512)
-    assert alpha.min() >= 0.0 and alpha.max() <= 1.0
-    assert alpha[224:288, 224:288].mean() > 0.9  # chest and face
-    assert alpha[100:200, 180:260].mean() > 0.9  # face
-    # The suit fills the bottom corners; the top corners show the flag and the wall.
-    assert alpha[:32, :32].mean() < 0.05
-    assert alpha[:32, -32:].mean() < 0.05
-
-
-def test_odd_sized_photo_gives_alpha_at_photo_size(segmenter, astronaut):
-    photo = astronaut.resize((333, 517))
-    alpha = segmenter.predict(photo)
-    assert alpha.shape == (517, 333)
-
-
-def test_empty_scene_has_no_subject(segmenter):
-    alpha = segmenter.predict(Image.new("RGB", (320, 240), (128, 128, 128)))
-    assert alpha.max() < 0.1
-
-
-def test_run_model_times_inference_and_runs_on_cpu_whatever_is_asked(astronaut):
-    result = run_model("mediapipe_selfie", astronaut, "cuda")
-    assert result.ok, result.error
-    assert result.device == "cpu"
-    assert result.found_subject
-    assert 0 < result.inference_s < 30
-    assert result.alpha.shape == (512, 512)
-
-
-def test_missing_model_file_names_the_fix(tmp_path):
-    with pytest.raises(ModelUnavailable, match="git checkout"):
-        mediapipe_selfie.SelfieSegmenter(tmp_path / "selfie_segmentation.onnx")
+    shipped_model = onnx.load(asset_file(onnx_file))
+    assert shipped_model.opset_import[0].version >= 17
+    assert shipped_model.doc_string == converted.doc_string

@@ -113,7 +113,7 @@ def test_a_session_refines_its_models_mask_in_one_worker_per_refiner(astronaut_p
         assert 0.005 < (np.abs(refined.alpha - raw.alpha) > 0.05).mean() < 0.2
         assert wide.ok and not np.array_equal(wide.matte, refined.matte)
         assert orphan.error.startswith("Nothing to refine: SAM3 has no result")
-        assert pool.starts == {("mediapipe_selfie", "cpu"): 1, ("closed_form", "cpu"): 1}
+        assert pool.starts == {(registry.IN_BOX, "cpu"): 1, ("closed_form", "cpu"): 1}
     finally:
         session.close()
         pool.shutdown()

@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from service import shared_pool
-from tests.apptest import model_headers, run_and_wait
+from tests.apptest import IN_BOX, model_headers, run_and_wait
 from tests.conftest import ROOT
 from tests.corpus import BAD, GOOD
 from ui.labels import RUN_LABEL
@@ -32,7 +32,7 @@ def test_a_bad_file_beside_a_good_one(app, astronaut_path, name):
     at = run_with(app, [(name, make()), ("astronaut.png", astronaut_path.read_bytes())])
     assert not at.exception
     assert len(at.error) == 1 and words in at.error[0].value
-    assert len(at.image) == 1  # the portrait's blur
+    assert len(at.image) == len(IN_BOX)  # the portrait's blurs
 
 
 @pytest.mark.parametrize("name", GOOD)
@@ -57,7 +57,7 @@ def test_several_photos_get_a_tab_each_with_unique_names(app, astronaut_path):
     at = run_with(app, [("me.png", portrait), ("me.png", portrait), ("empty.jpg", b"")])
     assert not at.exception
     assert [t.label.replace("\\", "") for t in at.tabs] == ["me.png", "me.png (2)"]  # as rendered
-    assert len(at.image) == 1  # only the open tab is drawn
+    assert len(at.image) == len(IN_BOX)  # only the open tab is drawn
     assert "empty.jpg" in at.error[0].value
 
 
@@ -71,7 +71,7 @@ def test_a_hanging_model_times_out_and_the_others_finish(app, add_standin_model,
     at = run_with(at, [("astronaut.png", astronaut_path.read_bytes())])
     assert not at.exception
     assert at.error[0].value.startswith("Slow Stand-in took longer than 0.5 s on this photo")
-    assert len(at.image) == 1  # MediaPipe's result
+    assert len(at.image) == len(IN_BOX)  # the in-box models' results
     assert ("hangs", "cpu") not in {(key, device) for key, device, _ in shared_pool().loaded()}
 
 

@@ -63,8 +63,9 @@ def test_registry_entries_are_complete_and_unique():
         assert spec.mask_kind in ("alpha", "binary")
         assert spec.label and spec.source and spec.licence and spec.url.startswith("https://")
         assert "cpu" in spec.devices
-    assert [s.key for s in registry.REGISTRY if s.default] == ["mediapipe_selfie"]
-    assert registry.get_spec("mediapipe_selfie").offline
+    in_box = [s for s in registry.REGISTRY if s.asset]
+    assert len(in_box) >= 5 and all(s.offline and s.worker_group == registry.IN_BOX for s in in_box)
+    assert [s for s in registry.REGISTRY if s.default] == in_box  # the sample compares them all
 
 
 def test_every_entry_names_an_adapter_that_can_build_it():

@@ -1,9 +1,14 @@
-"""`uv run python tools/selfie_onnx.py`: models/assets/selfie_segmentation.tflite as ONNX.
+"""`uv run python tools/selfie_onnx.py [general] [landscape]`: MediaPipe Selfie as ONNX.
 
-A one-time conversion, kept to show how models/assets/selfie_segmentation.onnx was made and
-to remake it. The MediaPipe Selfie model is a small MobileNetV3-style network: eleven TFLite
-operators, one of them MediaPipe's own (Convolution2DTransposeBias), which neither the stock
-TFLite runtime nor the usual converters know; each maps onto one or two ONNX operators.
+Converts models/assets/selfie_segmentation.tflite (the general model, 256x256) and
+selfie_segmentation_landscape.tflite (the landscape one, 144x256, h x w), both from the
+mediapipe 0.10.21 wheel, into the .onnx beside each (both without arguments). A one-time
+conversion, kept to show how the shipped .onnx files were made and to remake them.
+Each model is a small MobileNetV3-style network: eleven TFLite operators, one of them
+MediaPipe's own (Convolution2DTransposeBias), which neither the stock TFLite runtime nor the
+usual converters know; each maps onto one or two ONNX operators. The two differ in their
+input size and in their squeeze-and-excitation blocks' global pooling (AVERAGE_POOL_2D
+over the whole map in the general model, MEAN over height and width in the landscape one).
 The ONNX graph computes in NCHW; its input stays NHWC float32 in [0, 1], as the TFLite one.
 
 Needs the dev group's `onnx` and `tflite` (the flatbuffer schema, no TensorFlow).
@@ -11,6 +16,7 @@ Needs the dev group's `onnx` and `tflite` (the flatbuffer schema, no TensorFlow)
 
 from __future__ import annotations
 
+import argparse
 import struct
 import sys
 from pathlib import Path
@@ -21,8 +27,13 @@ import tflite
 from onnx import TensorProto, helper, numpy_helper
 
 ASSETS = Path(__file__).resolve().parent.parent / "models" / "assets"
-SOURCE = ASSETS / "selfie_segmentation.tflite"
-TARGET = ASSETS / "selfie_segmentation.onnx"
+MODELS = {  # name, as the ONNX doc string gives it: its .tflite in models/assets
+    "general": "selfie_segmentation.tflite",
+    "landscape": "selfie_segmentation_landscape.tflite",
+}
+SOURCE = ASSETS / MODELS["general"]
+TARGET = SOURCE.with_suffix(".onnx")
+KINDS = {file: name for name, file in MODELS.items()}
 OPSET = 17
 
 BUILTIN_NAMES = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
@@ -36,8 +47,9 @@ C_SAME = 1  # TfLitePadding in a custom op's raw options: 0 unknown, 1 same, 2 v
 class Converter:
     """Walks the TFLite graph in order, writing ONNX nodes; activations become NCHW."""
 
-    def __init__(self, model: tflite.Model) -> None:
+    def __init__(self, model: tflite.Model, source: str) -> None:
         self.model = model
+        self.source = source  # the .tflite's file name, for the graph's name and doc string
         self.graph = model.Subgraphs(0)
         self.nodes: list[onnx.NodeProto] = []
         self.constants: dict[str, np.ndarray] = {}  # ONNX initialisers by name
@@ -136,6 +148,12 @@ class Converter:
                 strides=[options.StrideH(), options.StrideW()],
                 auto_pad="SAME_UPPER" if options.Padding() == TF_SAME else "VALID",
             )  # fmt: skip
+        elif kind == "MEAN":
+            if not self.options(op, tflite.ReducerOptions).KeepDims():
+                raise NotImplementedError("MEAN without keep_dims")
+            nchw = {0: 0, 1: 2, 2: 3, 3: 1}  # NHWC axis -> NCHW axis
+            axes = sorted(nchw[a % 4] for a in self.value(inputs[1]).reshape(-1).tolist())
+            self.add("ReduceMean", [self.name(inputs[0])], out, axes=axes, keepdims=1)
         elif kind in ("ADD", "MUL"):
             options = self.options(op, tflite.AddOptions if kind == "ADD" else tflite.MulOptions)
             names = [self.operand(i) for i in inputs]
@@ -180,27 +198,39 @@ class Converter:
         height, width = self.shape(input_index)[1:3]
         graph = helper.make_graph(
             self.nodes,
-            "selfie_segmentation",
+            Path(self.source).stem,
             [helper.make_tensor_value_info("image", TensorProto.FLOAT, [1, height, width, 3])],
             [helper.make_tensor_value_info("alpha", TensorProto.FLOAT, [height, width])],
             [numpy_helper.from_array(array, name) for name, array in self.constants.items()],
         )
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
         model.doc_string = (
-            "MediaPipe Selfie Segmentation (general, 256x256), converted from "
-            "selfie_segmentation.tflite of the mediapipe 0.10.21 wheel. Apache-2.0."
+            f"MediaPipe Selfie Segmentation ({KINDS[self.source]}, {height}x{width}), converted "
+            f"from {self.source} of the mediapipe 0.10.21 wheel. Apache-2.0."
         )
         onnx.checker.check_model(model, full_check=True)
         return model
 
 
 def convert(source: Path = SOURCE) -> onnx.ModelProto:
-    return Converter(tflite.Model.GetRootAsModel(source.read_bytes(), 0)).onnx_model()
+    """One of the MODELS' .tflite files (by its file name) as an ONNX model."""
+    if source.name not in KINDS:
+        raise ValueError(f"{source.name}: not one of {', '.join(KINDS)}")
+    model = tflite.Model.GetRootAsModel(source.read_bytes(), 0)
+    return Converter(model, source.name).onnx_model()
 
 
-def main() -> int:
-    onnx.save(convert(), TARGET)
-    print(f"wrote {TARGET} ({TARGET.stat().st_size / 1e3:.0f} kB)")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="MediaPipe Selfie's .tflite files as ONNX.")
+    parser.add_argument("models", nargs="*", help=f"of {', '.join(MODELS)} (default: all)")
+    names = parser.parse_args(argv).models or list(MODELS)
+    if unknown := set(names) - set(MODELS):
+        parser.error(f"unknown model {', '.join(sorted(unknown))}; known: {', '.join(MODELS)}")
+    for name in names:
+        source = ASSETS / MODELS[name]
+        target = source.with_suffix(".onnx")
+        onnx.save(convert(source), target)
+        print(f"wrote {target} ({target.stat().st_size / 1e3:.0f} kB)")
     return 0
 
 

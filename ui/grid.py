@@ -12,7 +12,7 @@ import streamlit as st
 import blur
 import models
 from blur.views import BACKDROPS, VIEWS
-from models import ModelResult
+from models import NO_SUBJECT, ModelResult
 from photo.exports import LEFT_OUT
 from service import Session, StoredPhoto
 from ui.before_after import show_before_after
@@ -59,7 +59,7 @@ def show_card(item: Shown) -> bool:
     if not result.found_subject:
         tag = item.mask_tag
         after = f" after the Mask settings ({tag[1:]}): move them back" if tag else ""
-        st.warning(f"No humans detected{after}.")
+        st.warning(f"{NO_SUBJECT}{after}.")
         return False
     return True
 

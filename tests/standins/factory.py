@@ -207,3 +207,30 @@ def vitmatte_repo_files(tmp: Path) -> dict[str, bytes]:
     model.save_pretrained(folder)
     VitMatteImageProcessor(size_divisibility=32).save_pretrained(folder)
     return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def isnet_onnx(path: Path, side: int = 1024) -> Path:
+    """A stand-in for rembg's isnet-general-use.onnx: the real file's interface (one input
+    fixed at 1x3x1024x1024, so a wrong input size fails as it does with the real graph; a
+    first output of 1x1x1024x1024 saliency in [0, 1], after a sigmoid, as IS-Net's), with a
+    1x1 convolution for a network: red minus green of rembg's normalised pixels. Random
+    weights of the real architecture would be 179 MB; nothing here judges quality."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    weight = np.zeros((1, 3, 1, 1), np.float32)
+    weight[0, 0], weight[0, 1] = GAIN, -GAIN
+    graph = helper.make_graph(
+        [
+            helper.make_node("Conv", ["input_image", "w"], ["logit"]),
+            helper.make_node("Sigmoid", ["logit"], ["saliency"]),
+        ],
+        "isnet_standin",
+        [helper.make_tensor_value_info("input_image", TensorProto.FLOAT, [1, 3, side, side])],
+        [helper.make_tensor_value_info("saliency", TensorProto.FLOAT, [1, 1, side, side])],
+        [numpy_helper.from_array(weight, "w")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    onnx.save(model, path)
+    return path

@@ -1,0 +1,26 @@
+"""The ONNX networks shipped in models/assets (and rembg's downloaded ones): one way to open
+them, and one message for each way that can fail."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from models.errors import ModelUnavailable
+
+
+def cpu_session(label: str, model_file: Path):
+    """An onnxruntime session of ``model_file`` (a file shipped in models/assets, or one
+    downloaded and checked already) on the CPU."""
+    try:
+        import onnxruntime
+    except ImportError:
+        raise ModelUnavailable(
+            f"{label} needs the onnxruntime package, which is not installed. "
+            "Run `uv sync` in the project folder."
+        ) from None
+    if not model_file.is_file():
+        raise ModelUnavailable(
+            f"{label}: its model file {model_file.name} is missing from {model_file.parent}. "
+            f"Restore it with `git checkout -- {model_file.parent}`."
+        )
+    return onnxruntime.InferenceSession(str(model_file), providers=["CPUExecutionProvider"])
