@@ -248,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(level(url, photo, 1, 0))  # warm-up: imports done, the model's worker up
         time.sleep(5)
         idle = tree_rss_mb(server.pid)
-        print(f"\nLoad: {photo.stat().st_size / 1e6:.1f} MB 12 MP JPEG per user, MediaPipe Selfie,")
+        size = photo.stat().st_size / 1e6
+        print(f"\nLoad: {size:.1f} MB 12 MP JPEG per user, the app's default (in-box) models,")
         print(f"{args.moves} slider moves each; server RSS (workers included): cold {cold:.0f} MB,")
         print(f"idle after a warm-up session {idle:.0f} MB\n")
         header = (

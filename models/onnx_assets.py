@@ -23,4 +23,10 @@ def cpu_session(label: str, model_file: Path):
             f"{label}: its model file {model_file.name} is missing from {model_file.parent}. "
             f"Restore it with `git checkout -- {model_file.parent}`."
         )
-    return onnxruntime.InferenceSession(str(model_file), providers=["CPUExecutionProvider"])
+    options = onnxruntime.SessionOptions()
+    # Idle pool threads sleep instead of spinning: the server, its other sessions and the
+    # browser share these cores, and a spinning pool slows both sides down.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return onnxruntime.InferenceSession(
+        str(model_file), options, providers=["CPUExecutionProvider"]
+    )

@@ -271,7 +271,7 @@ def _rembg(key: str, label: str, name: str, md5: str, **fields) -> ModelSpec:
     )
 
 
-def _ext_portrait(key: str, label: str, asset: str, mask_kind: MaskKind) -> ModelSpec:
+def _ext_portrait(key: str, label: str, asset: str, mask_kind: MaskKind, cpu_s: float) -> ModelSpec:
     """One of NAVER's extremely light portrait networks (models/ext_portrait.py), trained on
     EG1800 at 224x224, shipped in models/assets."""
     return ModelSpec(
@@ -289,6 +289,7 @@ def _ext_portrait(key: str, label: str, asset: str, mask_kind: MaskKind) -> Mode
         worker_group=IN_BOX,
         memory_mb=200,
         cost=LIGHT,
+        cpu_s=cpu_s,
         photo_max_side=1024,  # its network sees 224x224
     )
 
@@ -313,6 +314,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         worker_group=IN_BOX,
         memory_mb=300,
         cost=LIGHT,
+        cpu_s=0.01,  # bench models, on two cores
         photo_max_side=1024,  # its network sees 256x256
     ),
     ModelSpec(
@@ -330,6 +332,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         worker_group=IN_BOX,
         memory_mb=300,
         cost=LIGHT,
+        cpu_s=0.01,
         photo_max_side=1024,
     ),
     ModelSpec(
@@ -350,11 +353,12 @@ REGISTRY: tuple[ModelSpec, ...] = (
         worker_group=IN_BOX,
         memory_mb=300,
         cost=LIGHT,
+        cpu_s=0.4,
         photo_max_side=1024,  # its network sees 320x320
     ),
-    _ext_portrait("sinet", "SINet", "sinet.onnx", "alpha"),  # a softmax probability
+    _ext_portrait("sinet", "SINet", "sinet.onnx", "alpha", 0.03),  # a softmax probability
     # Its logit is a hinge score, not a probability: the authors' mask is logit > 0.
-    _ext_portrait("extremec3", "ExtremeC3Net", "extremec3.onnx", "binary"),
+    _ext_portrait("extremec3", "ExtremeC3Net", "extremec3.onnx", "binary", 0.04),
     ModelSpec(
         key="sam3",
         label="SAM3",
@@ -498,13 +502,12 @@ REGISTRY: tuple[ModelSpec, ...] = (
         "c09ddc2e0104f800e3e1bb4652583d1f",
         download_mb=176,
     ),
-    # U^2-Net reduced to 43 MB by rembg's author.
+    # U^2-Net reduced to 43 MB by rembg's author: U^2-Net's licence, rembg's page.
     _rembg(
         "silueta",
         "Silueta",
         "silueta",
         "55e59e0d8062d2f5d013f4725ee84782",
-        licence="MIT",
         url="https://github.com/danielgatis/rembg",
         download_mb=43,
         memory_mb=600,

@@ -336,6 +336,11 @@ class Session:
             running = [self._running] if self._running is not None else []
             return running + list(self._queue)
 
+    def seconds_left(self) -> float:
+        """What the pending jobs take by the registry's figures, once their models are
+        loaded: the runs to come, in seconds."""
+        return sum(job.spec.seconds(runs_on(job.spec, job.device)) for job in self.pending())
+
     def progress(self) -> float:
         """The share of the jobs asked for since the queue was last empty that are done."""
         with self._lock:

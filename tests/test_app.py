@@ -498,10 +498,19 @@ def test_a_ground_truth_matte_scores_and_ranks_the_models(app, astronaut_path):
 
 
 def test_the_progress_poll_slows_down_when_many_jobs_are_under_way():
-    from ui.progress import BUSY_JOBS, BUSY_POLL_SECONDS, POLL_SECONDS, poll_seconds
+    from ui.progress import (
+        BUSY_JOBS,
+        BUSY_POLL_SECONDS,
+        POLL_SECONDS,
+        SOON_POLL_SECONDS,
+        SOON_S,
+        poll_seconds,
+    )
 
     assert poll_seconds(0) == poll_seconds(BUSY_JOBS) == POLL_SECONDS
     assert poll_seconds(BUSY_JOBS + 1) == BUSY_POLL_SECONDS > POLL_SECONDS
+    # What is left ends in a moment (the in-box models): polled often, shown together.
+    assert poll_seconds(0, SOON_S) == SOON_POLL_SECONDS < POLL_SECONDS
 
 
 def test_agreement_and_speed_need_two_results(app, astronaut_path):

@@ -189,9 +189,16 @@ def test_upload_run_and_see_loaded_results(page, screenshot_on_failure):
     page.wait_for_function(new_tile, arg=tile, timeout=60_000)
     # At the zoom it states: each tile as many CSS pixels wide as it has pixels (at a
     # device pixel ratio of 1), not shrunk into a column.
-    tiles = page.evaluate("""() => [...document.querySelectorAll(
-        '[data-testid="stExpander"] [data-testid="stImage"] img')].map(
-        img => [img.getBoundingClientRect().width, img.naturalWidth])""")
+    tiles = page.wait_for_function(
+        f"""() => {{
+        const tiles = [...document.querySelectorAll(
+            '[data-testid="stExpander"] [data-testid="stImage"] img')];
+        if (tiles.length !== {results} || !tiles.every(i => i.complete && i.naturalWidth))
+            return null;  // still loading
+        return tiles.map(img => [img.getBoundingClientRect().width, img.naturalWidth]);
+    }}""",
+        timeout=60_000,
+    ).json_value()
     assert tiles and all(abs(css - own) <= 1 and own == 320 for css, own in tiles), tiles
     framed = page.locator('[data-testid="stExpander"] [data-testid="stImage"] img').first
     assert framed.evaluate("img => getComputedStyle(img).outlineStyle") == "solid"

@@ -11,13 +11,15 @@ from ui.render import Shown, Views
 def show_agreement(views: Views, shown: list[Shown]) -> None:
     """Pairwise mask IoU as a heatmap, and inference time per model as bars: drawn only
     with two results or more (one result's time is in its card; nothing to compare)."""
-    import altair as alt  # here, not at the top: a cold server shows its first page sooner
-    import pandas as pd
-
     with_alpha = [item for item in shown if item.has_alpha]
     timed = [item for item in shown if item.result is not None and item.result.ok]
     if len(timed) < 2:
         return
+    # Here, past the return: a cold server's first pages (and the rerun that starts the
+    # runs) never wait for these imports, which take seconds there.
+    import altair as alt
+    import pandas as pd
+
     st.subheader("Agreement and speed")
     left, right = st.columns(2)
     if len(with_alpha) < 2:

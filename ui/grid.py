@@ -35,7 +35,7 @@ def seconds_text(seconds: float) -> str:
 
 def timing_caption(result: ModelResult) -> str:
     caption = f"{seconds_text(result.inference_s)} · {models.device_label(result.device)}"
-    if result.load_s:
+    if result.load_s >= 0.1:  # a load of a few milliseconds is no news
         caption += f" · first load {result.load_s:.1f} s"
     return caption
 
@@ -166,7 +166,8 @@ def show_results(
     slots = min(COLUMNS_PER_ROW, len(placed))
     for first in range(0, len(placed), COLUMNS_PER_ROW):
         row = placed[first : first + COLUMNS_PER_ROW]
-        for column, item in zip(st.columns(slots), row, strict=False):
+        # Bottom-aligned: a card whose name wraps onto two lines keeps its image in line.
+        for column, item in zip(st.columns(slots, vertical_alignment="bottom"), row, strict=False):
             with column:
                 if show_card(item):
                     if drawable:

@@ -13,6 +13,9 @@ POLL_SECONDS = 0.5
 # Each poll reruns a fragment, which costs the server and the browser; when many jobs of
 # many users are under way, every page polls half as often (measured with bench load).
 BUSY_POLL_SECONDS, BUSY_JOBS = 1.0, 3
+# Runs that take less than this in all (the in-box models) are shown together when the
+# last ends, polled often: a page rerun per result would cost more than they do.
+SOON_S, SOON_POLL_SECONDS = 1.0, 0.1
 
 
 def job_text(job: Job) -> str:
@@ -33,22 +36,27 @@ def job_text(job: Job) -> str:
     return f"{label}: running ({seconds:.1f} s)"
 
 
-def poll_seconds(jobs_under_way: int) -> float:
+def poll_seconds(jobs_under_way: int, seconds_left: float = SOON_S + 1) -> float:
+    if seconds_left <= SOON_S:
+        return SOON_POLL_SECONDS
     return BUSY_POLL_SECONDS if jobs_under_way > BUSY_JOBS else POLL_SECONDS
 
 
 def show_progress(session: Session, finished: int) -> None:
-    """The progress poll, as a fragment rerun every POLL_SECONDS, or less often when the
-    models are busy with many users' jobs (the interval is set when the page reruns)."""
-    every = poll_seconds(session.pool.jobs_under_way())
+    """The progress poll, as a fragment rerun every POLL_SECONDS, more often when what is
+    left ends soon, less often when the models are busy with many users' jobs (the
+    interval is set when the page reruns)."""
+    every = poll_seconds(session.pool.jobs_under_way(), session.seconds_left())
     st.fragment(poll_progress, run_every=every)(session, finished)
 
 
 def poll_progress(session: Session, finished: int) -> None:
-    """Polls the runs: the real state of the next job; the page reruns when a result
-    arrives or nothing is left to run, so the script itself never waits."""
+    """Polls the runs: the real state of the next job; the page reruns when nothing is left
+    to run, or when a result arrived and what is left takes a while, so the script itself
+    never waits."""
     pending = session.pending()
-    if session.finished != finished or not pending:
+    arrived = session.finished != finished
+    if not pending or (arrived and session.seconds_left() > SOON_S):
         st.rerun(scope="app")
     job = pending[0]
     text = f"{job_text(job)} · {as_text(job.photo.title)} · {len(pending)} left"
