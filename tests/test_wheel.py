@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from models import registry
+from models.paths import ASSETS
 from tests.conftest import ROOT
 
 UV = shutil.which("uv")
@@ -35,8 +37,9 @@ def test_the_wheel_holds_the_pages_the_assets_and_the_samples(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     needed = {
         "app.py", "ui/pages/compare.py", "commands/__init__.py", "photo/samples/astronaut.png",
-        "photo/samples/README.md", "models/assets/selfie_segmentation.onnx",
-        "models/assets/selfie_segmentation.LICENSE",
+        "photo/samples/README.md", "models/assets/README.md",
+        *(f"models/assets/{spec.asset}" for spec in registry.REGISTRY if spec.asset),
+        *(f"models/assets/{path.name}" for path in ASSETS.glob("*.LICENSE")),
     }  # fmt: skip
     assert needed <= names, needed - names
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
