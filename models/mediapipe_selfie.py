@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from models.onnx_assets import cpu_session
+from models.onnx_assets import alpha_at, cpu_session
 from models.paths import asset_file
 from models.registry import ModelSpec
 
@@ -48,11 +48,8 @@ class SelfieSegmenter:
 
     def predict(self, image: Image.Image) -> np.ndarray:
         """Float32 alpha in [0, 1] at the photo's size."""
-        rgb = np.asarray(image.convert("RGB"))
-        tensor = network_input(rgb, self.input_size)
-        (mask,) = self._session.run(["alpha"], {"image": tensor})
-        alpha = cv2.resize(mask, image.size, interpolation=cv2.INTER_LINEAR)
-        return np.clip(alpha, 0.0, 1.0, out=alpha)
+        tensor = network_input(np.asarray(image.convert("RGB")), self.input_size)
+        return alpha_at(self._session, tensor, image.size)
 
     def close(self) -> None:
         self._session = None

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import cv2
+import numpy as np
+
 from models.errors import ModelUnavailable
 
 
@@ -30,3 +33,12 @@ def cpu_session(label: str, model_file: Path):
     return onnxruntime.InferenceSession(
         str(model_file), options, providers=["CPUExecutionProvider"]
     )
+
+
+def alpha_at(session, tensor: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The graph's "alpha" output for its "image" input ``tensor``, resized bilinearly to
+    ``size`` (w, h) and clipped to [0, 1] (the shipped graphs' own names, as the tools in
+    tools/ write them)."""
+    (mask,) = session.run(["alpha"], {"image": tensor})
+    alpha = cv2.resize(mask, size, interpolation=cv2.INTER_LINEAR)
+    return np.clip(alpha, 0.0, 1.0, out=alpha)

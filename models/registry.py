@@ -241,6 +241,17 @@ def _inspyrenet(key: str, label: str, mode: str, md5: str, **fields) -> ModelSpe
 
 
 IMAGENET_MEAN_STD = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+# What every network shipped in models/assets has: onnxruntime on the CPU, ticked on a first
+# visit, one worker process for all of them, and a photo capped at 1024 px (they see 320 or
+# less; their masks are resized back).
+IN_BOX_FIELDS = {
+    "package": "onnxruntime",
+    "devices": ("cpu",),
+    "default": True,
+    "worker_group": IN_BOX,
+    "cost": LIGHT,
+    "photo_max_side": 1024,
+}
 REMBG_RELEASE = "https://github.com/danielgatis/rembg/releases/download/v0.0.0"
 
 
@@ -281,16 +292,11 @@ def _ext_portrait(key: str, label: str, asset: str, mask_kind: MaskKind, cpu_s: 
         mask_kind=mask_kind,
         licence="MIT",
         url="https://github.com/clovaai/ext_portrait_segmentation",
-        package="onnxruntime",
         asset=asset,
         input_size=(224, 224),
-        devices=("cpu",),
-        default=True,
-        worker_group=IN_BOX,
         memory_mb=200,
-        cost=LIGHT,
         cpu_s=cpu_s,
-        photo_max_side=1024,  # its network sees 224x224
+        **IN_BOX_FIELDS,
     )
 
 
@@ -306,16 +312,11 @@ REGISTRY: tuple[ModelSpec, ...] = (
         mask_kind="alpha",
         licence="Apache-2.0",
         url="https://ai.google.dev/edge/mediapipe/solutions/vision/image_segmenter",
-        package="onnxruntime",
         asset="selfie_segmentation.onnx",
         input_size=(256, 256),
-        devices=("cpu",),
-        default=True,
-        worker_group=IN_BOX,
         memory_mb=300,
-        cost=LIGHT,
         cpu_s=0.01,  # bench models, on two cores
-        photo_max_side=1024,  # its network sees 256x256
+        **IN_BOX_FIELDS,
     ),
     ModelSpec(
         key="mediapipe_selfie_landscape",
@@ -324,16 +325,11 @@ REGISTRY: tuple[ModelSpec, ...] = (
         mask_kind="alpha",
         licence="Apache-2.0",
         url="https://ai.google.dev/edge/mediapipe/solutions/vision/image_segmenter",
-        package="onnxruntime",
         asset="selfie_segmentation_landscape.onnx",
         input_size=(256, 144),  # (w, h): the faster model, for landscape video frames
-        devices=("cpu",),
-        default=True,
-        worker_group=IN_BOX,
         memory_mb=300,
-        cost=LIGHT,
         cpu_s=0.01,
-        photo_max_side=1024,
+        **IN_BOX_FIELDS,
     ),
     ModelSpec(
         key="u2netp",
@@ -342,19 +338,14 @@ REGISTRY: tuple[ModelSpec, ...] = (
         mask_kind="alpha",
         licence="Apache-2.0",
         url="https://github.com/xuebinqin/U-2-Net",
-        package="onnxruntime",
         asset="u2netp.onnx",  # rembg's release file, byte for byte (its MD5 below)
         weights_md5="8e83ca70e441ab06c318d82300c84806",
         variant="u2netp",
         input_size=(320, 320),
         mean_std=IMAGENET_MEAN_STD,
-        devices=("cpu",),
-        default=True,
-        worker_group=IN_BOX,
         memory_mb=300,
-        cost=LIGHT,
         cpu_s=0.4,
-        photo_max_side=1024,  # its network sees 320x320
+        **IN_BOX_FIELDS,
     ),
     _ext_portrait("sinet", "SINet", "sinet.onnx", "alpha", 0.03),  # a softmax probability
     # Its logit is a hinge score, not a probability: the authors' mask is logit > 0.
