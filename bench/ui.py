@@ -195,7 +195,8 @@ def with_results(browser, url: str, photos: list[Path], steps: int, zoom: bool =
 
 def sample_run(browser, url: str) -> float:
     """Seconds from the click on *Try a sample portrait* in a new page until every in-box
-    model's result image has loaded and the runs are over."""
+    model's result image has loaded (a new page has no older images to mistake for them);
+    the sections below the grid may still be drawing."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     page.goto(url)
     button = page.get_by_role("button", name="Try a sample portrait")
@@ -204,8 +205,8 @@ def sample_run(browser, url: str) -> float:
     start = time.monotonic()
     button.click()
     page.wait_for_function(f"({LOADED})().length >= {RESULTS}", timeout=120_000)
-    page.get_by_role("button", name="Cancel queued runs").wait_for(state="detached")
     seconds = time.monotonic() - start
+    page.get_by_role("button", name="Cancel queued runs").wait_for(state="detached")
     page.close()
     return seconds
 
