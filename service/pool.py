@@ -280,6 +280,14 @@ class ModelPool:
                 worker.leases -= 1
                 worker.last_used = time.monotonic()
 
+    def ready(self, spec: ModelSpec, device: str) -> bool:
+        """Whether ``spec`` is loaded in a live worker on ``device``: its next run pays no
+        process start and no load."""
+        runner = spec.runner
+        with self._lock:
+            worker = self._workers.get((runner.worker_key, runs_on(runner, device)))
+            return worker is not None and worker.alive and runner.key in worker.loaded
+
     def jobs_under_way(self) -> int:
         """Jobs of every session waiting for or running on a model now."""
         with self._lock:

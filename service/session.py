@@ -38,6 +38,7 @@ DEFAULT_SESSION_MB = 256
 
 ResultKey = tuple[str, str, str]  # (photo id, model key, device it ran on)
 T = TypeVar("T")
+START_S = 2.0  # a model worker's start and load, before it is measured: an estimate
 VIEW_SHARE = 0.5  # of the session budget, at most, for views (derived images, blur plans)
 
 
@@ -337,9 +338,13 @@ class Session:
             return running + list(self._queue)
 
     def seconds_left(self) -> float:
-        """What the pending jobs take by the registry's figures, once their models are
-        loaded: the runs to come, in seconds."""
-        return sum(job.spec.seconds(runs_on(job.spec, job.device)) for job in self.pending())
+        """What the pending jobs take by the registry's figures: the runs to come, plus a
+        start for each model not loaded yet, in seconds."""
+        return sum(
+            job.spec.seconds(runs_on(job.spec, job.device))
+            + (0.0 if self.pool.ready(job.spec, job.device) else START_S)
+            for job in self.pending()
+        )
 
     def progress(self) -> float:
         """The share of the jobs asked for since the queue was last empty that are done."""

@@ -200,6 +200,26 @@ def test_the_sample_portrait_runs_offline(app, predict_calls):
     assert [p.title for p in at.session_state["session"].photos()] == ["mine.png"]
 
 
+def test_quick_runs_are_drawn_by_the_rerun_that_starts_them(app, astronaut_path):
+    """Once the in-box models are loaded, a run of them ends in well under a second: the
+    page waits for it and draws the results at once, with no poll and no second rerun."""
+    at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())  # loads them
+    camera = (ROOT / "photo/samples/camera.png").read_bytes()
+    at.file_uploader[0].set_value(("camera.png", camera, "image/png")).run()
+    next(b for b in at.button if b.label == RUN).click().run()
+    assert not at.session_state["session"].busy  # this run waited for them
+    assert len(at.image) == len(IN_BOX) and not at.get("progress")
+
+
+def test_a_slow_run_never_holds_the_page(add_standin_model, astronaut_path):
+    add_standin_model("slow", "Slow Stand-in", default=True)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    at.file_uploader[0].set_value(("astronaut.png", astronaut_path.read_bytes(), "image/png"))
+    next(b for b in at.run().button if b.label == RUN).click().run()
+    assert at.session_state["session"].busy and at.get("progress")  # drawn, then polled
+    assert at.session_state["session"].wait(60)
+
+
 def test_clicking_again_reuses_the_result(app, astronaut_path, predict_calls):
     at = upload_and_run(app, "astronaut.png", astronaut_path.read_bytes())
     at = run_and_wait(at)

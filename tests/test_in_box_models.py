@@ -97,3 +97,17 @@ def test_all_of_them_run_in_one_worker_process_and_decode_the_photo_once(astrona
     assert pool.starts == {(registry.IN_BOX, "cpu"): 1}
     assert results[0].load_s > 0 and again.load_s == 0  # each model is built once
     assert np.array_equal(again.matte, results[0].matte)
+
+
+def test_a_model_is_ready_once_loaded_in_its_live_worker(astronaut_path):
+    """What a session counts as quick (service.Session.seconds_left): a loaded model runs
+    without a start; another of the same worker is not loaded until it first runs."""
+    pool = ModelPool(ram_budget_mb=10_000, gpu_budget_mb=0)
+    sinet, u2netp = registry.get_spec("sinet"), registry.get_spec("u2netp")
+    assert not pool.ready(sinet, "cpu")
+    try:
+        assert pool.run(sinet, PhotoFile("astronaut.png", astronaut_path.read_bytes()), "cpu").ok
+        assert pool.ready(sinet, "cpu") and not pool.ready(u2netp, "cpu")
+    finally:
+        pool.shutdown()
+    assert not pool.ready(sinet, "cpu")

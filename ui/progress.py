@@ -16,6 +16,7 @@ BUSY_POLL_SECONDS, BUSY_JOBS = 1.0, 3
 # Runs that take less than this in all (the in-box models) are shown together when the
 # last ends, polled often: a page rerun per result would cost more than they do.
 SOON_S, SOON_POLL_SECONDS = 1.0, 0.1
+SOON_WAIT_S = 2 * SOON_S  # the most a rerun waits for them, on a busy machine
 
 
 def job_text(job: Job) -> str:
@@ -34,6 +35,13 @@ def job_text(job: Job) -> str:
     if state.stage == "loading":
         return f"{label}: loading ({seconds:.0f} s)"
     return f"{label}: running ({seconds:.1f} s)"
+
+
+def wait_if_soon(session: Session) -> None:
+    """Runs that end in a moment (loaded in-box models) are waited for here, so this rerun
+    draws their results: a poll and a second page run would take longer than they do."""
+    if session.busy and session.seconds_left() <= SOON_S:
+        session.wait(SOON_WAIT_S)
 
 
 def poll_seconds(jobs_under_way: int, seconds_left: float = SOON_S + 1) -> float:

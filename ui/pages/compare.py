@@ -18,7 +18,7 @@ from ui.downloads import Everything
 from ui.grid import failed_for_good, image_width, show_image, show_results
 from ui.intake import SAMPLE_ID, load_uploads, try_sample
 from ui.labels import CANCEL_LABEL, RUN_LABEL, SAMPLE_LABEL
-from ui.progress import show_progress
+from ui.progress import show_progress, wait_if_soon
 from ui.render import Shown, Views, grid_side
 from ui.settings import REFINE_NOW, Finish, sidebar
 from ui.state import user_session
@@ -117,6 +117,7 @@ def main() -> None:
         session.submit([photo.id for photo in photos], chosen, device)
     elif refine:
         refine_where_ready(session, photos, chosen, device)
+    wait_if_soon(session)
     # After the submit, so a run just started can be cancelled at once.
     if session.busy:
         side_column.button(CANCEL_LABEL, on_click=session.cancel, width="stretch")
