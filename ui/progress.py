@@ -1,4 +1,5 @@
-"""The progress of this session's runs, polled in a fragment so the script never waits."""
+"""The progress of this session's runs, polled in a fragment so the script never waits for
+them, except for runs that end in a moment (wait_if_soon)."""
 
 from __future__ import annotations
 
