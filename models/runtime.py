@@ -80,10 +80,15 @@ class ModelResult:
 
     @property
     def subject_share(self) -> float:
-        """The share of the photo the matte calls subject (alpha >= 0.5); 0 when failed."""
+        """The share of the photo the matte calls subject (alpha >= 0.5); 0 when failed.
+        Counted once per matte: every rerun asks it of every result."""
         if self.matte is None or not self.matte.size:
             return 0.0
-        return np.count_nonzero(self.matte >= 128) / self.matte.size
+        counted = self.__dict__.get("_share")
+        if counted is None or counted[0] != id(self.matte):
+            counted = (id(self.matte), np.count_nonzero(self.matte >= 128) / self.matte.size)
+            self.__dict__["_share"] = counted
+        return counted[1]
 
     @property
     def found_subject(self) -> bool:

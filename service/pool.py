@@ -152,10 +152,9 @@ class Worker:
     def label(self) -> str:
         return ", ".join(spec.label for spec in self.specs.values()) or self.key
 
-    def planned_mb(self, more: ModelSpec | None = None) -> float:
-        """The registry's memory plan of the models it holds (and of ``more``)."""
-        specs = {**self.specs, **({more.key: more} if more else {})}.values()
-        return float(sum(spec.memory_mb for spec in specs))
+    def planned_mb(self) -> float:
+        """The registry's memory plan of the models it holds."""
+        return float(sum(spec.memory_mb for spec in self.specs.values()))
 
     @property
     def ram_mb(self) -> float:

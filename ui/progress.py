@@ -45,7 +45,7 @@ def wait_if_soon(session: Session) -> None:
         session.wait(SOON_WAIT_S)
 
 
-def poll_seconds(jobs_under_way: int, seconds_left: float = SOON_S + 1) -> float:
+def poll_seconds(jobs_under_way: int, seconds_left: float = float("inf")) -> float:
     if seconds_left <= SOON_S:
         return SOON_POLL_SECONDS
     return BUSY_POLL_SECONDS if jobs_under_way > BUSY_JOBS else POLL_SECONDS
