@@ -156,3 +156,22 @@ def online(monkeypatch):
     hub.forget_probe()
     yield
     hub.forget_probe()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL server for the test session (tests/databases.py)."""
+    from tests.databases import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    """An empty database of each kind the arena supports: a SQLite file, and a new
+    database on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'arena.db'}"
+    return request.getfixturevalue("postgres_server").new_database()

@@ -1,0 +1,174 @@
+"""The arena's votes on real databases (SQLite files and a real PostgreSQL server): every
+acknowledged vote is in, once; forged pairs are refused; a killed writer loses nothing
+committed; an unreachable database says so at once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from evaluation.arena import store as arena_store
+from evaluation.arena.store import DatabaseUnavailable, ForgedVote, VoteStore
+from evaluation.arena.votes import A_WINS, B_WINS, TIE, Pair
+from tests.conftest import ROOT
+
+PHOTO = "f" * 64
+
+
+def shown(store: VoteStore, voter: str, a: str = "u2netp", b: str = "sinet") -> Pair:
+    pair = Pair(voter, PHOTO, "sample", "Blur", a, b, {"device": "cpu"}, {"device": "cpu"})
+    store.show(pair)
+    return pair
+
+
+def vote_rows(store: VoteStore) -> int:
+    with store.engine.connect() as connection:
+        return connection.execute(sa.text("SELECT count(*) FROM votes")).scalar_one()
+
+
+def test_concurrent_voters_all_land(database_url):
+    """8 threads of 200 votes each, every one through its own show and vote: 1,600 rows."""
+    store = VoteStore(database_url)
+    errors = []
+
+    def voter(n: int) -> None:
+        try:
+            for k in range(200):
+                pair = shown(store, f"voter-{n}")
+                assert store.vote(pair.id, f"voter-{n}", (A_WINS, B_WINS, TIE)[k % 3])
+        except Exception as error:  # reported below, with the thread's number
+            errors.append((n, error))
+
+    threads = [threading.Thread(target=voter, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert vote_rows(store) == 1600
+    assert len(store.battles()) == 1600
+
+
+def test_a_repeated_vote_counts_once(database_url):
+    store = VoteStore(database_url)
+    pair = shown(store, "me")
+    assert store.vote(pair.id, "me", A_WINS) is True
+    assert store.vote(pair.id, "me", B_WINS) is False  # a second submit: the first stands
+    store.show(pair)  # the same pair shown again changes nothing
+    assert [battle.winner for battle in store.battles()] == [A_WINS]
+    assert vote_rows(store) == 1
+
+
+def test_a_forged_pair_is_refused(database_url):
+    store = VoteStore(database_url)
+    pair = shown(store, "someone")
+    with pytest.raises(ForgedVote):
+        store.vote(pair.id, "me", A_WINS)  # shown to another voter
+    with pytest.raises(ForgedVote):
+        store.vote("0" * 32, "me", A_WINS)  # never shown
+    assert vote_rows(store) == 0
+
+
+def test_the_vote_keeps_what_shaped_the_results(database_url):
+    store = VoteStore(database_url)
+    pair = Pair("me", PHOTO, "upload", "Matte", "sinet", "u2netp",
+                {"device": "cpu", "strength": 31, "mask": "-grow+4px"}, {"device": "cuda"},
+                app_version="0.1.0")  # fmt: skip
+    store.show(pair)
+    store.vote(pair.id, "me", TIE)
+    (battle,) = store.battles()
+    assert (battle.model_a, battle.model_b, battle.view, battle.photo_set) == (
+        "sinet", "u2netp", "Matte", "upload")  # fmt: skip
+    assert battle.setup_a == {"device": "cpu", "strength": 31, "mask": "-grow+4px"}
+    assert battle.setup_b == {"device": "cuda"} and battle.app_version == "0.1.0"
+    assert abs(battle.tstamp - time.time()) < 600
+    assert store.battles(view="Blur") == [] and store.battles(photo_set="upload") == [battle]
+    assert store.shown_to("me", PHOTO) == {frozenset({"sinet", "u2netp"})}
+    assert store.shown_to("me", "0" * 64) == set()
+
+
+WRITER = """
+import sys
+from evaluation.arena.store import VoteStore
+from evaluation.arena.votes import Pair
+store = VoteStore(sys.argv[1])
+for n in range(100_000):
+    pair = Pair("writer", "f" * 64, "sample", "Blur", "u2netp", "sinet")
+    store.show(pair)
+    store.vote(pair.id, "writer", "model_a")
+    print(pair.id, flush=True)  # acknowledged: committed
+"""
+
+
+def test_a_writer_killed_in_the_middle_loses_no_committed_vote(database_url):
+    VoteStore(database_url).close()  # the schema first, so the writer only writes votes
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, database_url], cwd=ROOT, stdout=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    acknowledged = [writer.stdout.readline().strip() for _ in range(60)]
+    writer.send_signal(signal.SIGKILL)  # mid-stream: its next vote is being written
+    writer.wait()
+    acknowledged = [pair_id for pair_id in acknowledged if pair_id]
+    assert len(acknowledged) == 60
+    store = VoteStore(database_url)
+    counted = {battle.pair_id for battle in store.battles()}
+    assert set(acknowledged) <= counted
+    assert len(counted) - len(acknowledged) <= 2  # at most those written, not yet printed
+    if database_url.startswith("sqlite"):
+        with store.engine.connect() as connection:
+            check = connection.execute(sa.text("PRAGMA integrity_check")).scalar_one()
+        assert check == "ok"
+    fresh = shown(store, "after")
+    assert store.vote(fresh.id, "after", A_WINS)  # still writable
+
+
+def test_an_unreachable_database_says_what_to_do():
+    url = "postgresql://arena:secret@127.0.0.1:9/votes"  # port 9: nothing listens
+    start = time.monotonic()
+    with pytest.raises(DatabaseUnavailable) as raised:
+        VoteStore(url)
+    message = str(raised.value)
+    assert time.monotonic() - start < 30
+    assert "cannot be reached" in message and "PORTRAIT_BLUR_DB" in message
+    assert "secret" not in message and "127.0.0.1:9" in message
+
+
+def test_sqlite_by_default_in_the_data_folder_in_wal_mode(tmp_path, monkeypatch):
+    monkeypatch.delenv(arena_store.DB_ENV, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    store = VoteStore()
+    assert store.url == f"sqlite:///{tmp_path / 'data' / 'portrait-blur' / 'arena.db'}"
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.text("PRAGMA journal_mode")).scalar_one() == "wal"
+    monkeypatch.setenv(arena_store.DB_ENV, str(tmp_path / "moved.db"))
+    assert VoteStore().url == f"sqlite:///{tmp_path / 'moved.db'}"
+    assert (tmp_path / "moved.db").exists()
+
+
+def test_migrations_reach_the_newest_schema_and_run_again(database_url):
+    store = VoteStore(database_url)
+    VoteStore(database_url)  # a second start: nothing to do, nothing lost
+    with store.engine.connect() as connection:
+        version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
+        assert version.scalar_one() == "0001"
+    tables = set(sa.inspect(store.engine).get_table_names())
+    assert {"pairs", "votes", "shared_photos", "alembic_version"} <= tables
+    # The schema the migrations make is the one the store's queries are written for.
+    for table in arena_store.metadata.sorted_tables:
+        columns = {c["name"] for c in sa.inspect(store.engine).get_columns(table.name)}
+        assert columns == {c.name for c in table.columns}, table.name
+
+
+def test_shared_photos_are_kept_once(database_url):
+    store = VoteStore(database_url)
+    store.share_photo(PHOTO, "me.png", b"\x89PNG...")
+    store.share_photo(PHOTO, "me again.png", b"\x89PNG...")
+    assert store.shared_photos() == [(PHOTO, "me.png", b"\x89PNG...")]
