@@ -29,7 +29,10 @@ PAGE_STYLE = """<style>
 
 
 # (file in ui/pages, title, icon); the first is the app's root URL.
-PAGE_FILES = (("compare.py", "Compare", ":material/compare:"),)
+PAGE_FILES = (
+    ("compare.py", "Compare", ":material/compare:"),
+    ("arena.py", "Arena", ":material/how_to_vote:"),
+)
 
 
 def pages() -> list[st.Page]:

@@ -254,11 +254,7 @@ class Session:
         """The result of ``spec`` on the photo, its matte with ``mask`` applied (kept as a
         view: the page asks for every result on every rerun)."""
         key = result_key(photo_id, spec, device)
-        with self._lock:
-            result, packed = self._results.get(key), self._packed.get(key)
-        if result is not None and packed is not None:
-            matte = self.view(ViewKey(photo_id, key, ("unpacked",)), lambda: _unpack(packed))
-            result = replace(result, matte=matte)
+        result = self._result_at(key)
         if result is None or result.matte is None or mask is None or mask.identity:
             return result
         matte = result.matte
@@ -266,6 +262,21 @@ class Session:
             ViewKey(photo_id, key, ("adjusted", mask)), lambda: adjust_matte(matte, mask)
         )
         return replace(result, matte=adjusted)
+
+    def done(self, photo_id: str) -> list[tuple[ResultKey, ModelResult]]:
+        """The photo's successful results, oldest first (their mattes as the models made
+        them)."""
+        with self._lock:
+            keys = [k for k, r in self._results.items() if k[0] == photo_id and r.ok]
+        return [(key, result) for key in keys if (result := self._result_at(key)) is not None]
+
+    def _result_at(self, key: ResultKey) -> ModelResult | None:
+        with self._lock:
+            result, packed = self._results.get(key), self._packed.get(key)
+        if result is not None and packed is not None:
+            matte = self.view(ViewKey(key[0], key, ("unpacked",)), lambda: _unpack(packed))
+            result = replace(result, matte=matte)
+        return result
 
     def nbytes(self) -> int:
         """Bytes this session holds: photos, previews, mattes (packed or not), views."""

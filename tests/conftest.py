@@ -30,6 +30,14 @@ def weights_dir(tmp_path, monkeypatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def arena_db(tmp_path, monkeypatch) -> Path:
+    """Each test's own arena database (a SQLite file), never the user's."""
+    path = tmp_path / "arena.db"
+    monkeypatch.setenv("PORTRAIT_BLUR_DB", str(path))
+    return path
+
+
 @pytest.fixture
 def astronaut_path() -> Path:
     """NASA portrait of Eileen Collins (public domain), 512x512, from scikit-image's data."""

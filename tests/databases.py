@@ -44,9 +44,17 @@ class PostgresServer:
         self._run(postgres_bin("initdb"), "-D", str(self.data), "-U", "postgres",
                   "--auth=trust", "--no-sync", "-E", "UTF8")  # fmt: skip
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(postgres_bin("pg_ctl"), "-D", str(self.data), "-o", options,
-                  "-l", str(self.folder / "log"), "-w", "start")  # fmt: skip
+        self.options = options
+        self.start()
         self.admin = sa.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+
+    def start(self) -> None:
+        self._run(postgres_bin("pg_ctl"), "-D", str(self.data), "-o", self.options,
+                  "-l", str(self.folder / "log"), "-w", "start")  # fmt: skip
+
+    def pause(self) -> None:
+        """Stops the server (its data kept): clients now find nothing listening."""
+        self._run(postgres_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def _run(self, *command: str) -> None:
         subprocess.run(_as_owner(list(command)), check=True, capture_output=True, text=True)

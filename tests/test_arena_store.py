@@ -23,7 +23,7 @@ PHOTO = "f" * 64
 
 
 def shown(store: VoteStore, voter: str, a: str = "u2netp", b: str = "sinet") -> Pair:
-    pair = Pair(voter, PHOTO, "sample", "Blur", a, b, {"device": "cpu"}, {"device": "cpu"})
+    pair = Pair(voter, PHOTO, "sample", a, b, {"device": "cpu"}, {"device": "cpu"})
     store.show(pair)
     return pair
 
@@ -42,7 +42,7 @@ def test_concurrent_voters_all_land(database_url):
         try:
             for k in range(200):
                 pair = shown(store, f"voter-{n}")
-                assert store.vote(pair.id, f"voter-{n}", (A_WINS, B_WINS, TIE)[k % 3])
+                assert store.vote(pair.id, f"voter-{n}", (A_WINS, B_WINS, TIE)[k % 3], "Blur")
         except Exception as error:  # reported below, with the thread's number
             errors.append((n, error))
 
@@ -59,8 +59,8 @@ def test_concurrent_voters_all_land(database_url):
 def test_a_repeated_vote_counts_once(database_url):
     store = VoteStore(database_url)
     pair = shown(store, "me")
-    assert store.vote(pair.id, "me", A_WINS) is True
-    assert store.vote(pair.id, "me", B_WINS) is False  # a second submit: the first stands
+    assert store.vote(pair.id, "me", A_WINS, "Blur") is True
+    assert store.vote(pair.id, "me", B_WINS, "Blur") is False  # a second submit: the first stands
     store.show(pair)  # the same pair shown again changes nothing
     assert [battle.winner for battle in store.battles()] == [A_WINS]
     assert vote_rows(store) == 1
@@ -70,19 +70,19 @@ def test_a_forged_pair_is_refused(database_url):
     store = VoteStore(database_url)
     pair = shown(store, "someone")
     with pytest.raises(ForgedVote):
-        store.vote(pair.id, "me", A_WINS)  # shown to another voter
+        store.vote(pair.id, "me", A_WINS, "Blur")  # shown to another voter
     with pytest.raises(ForgedVote):
-        store.vote("0" * 32, "me", A_WINS)  # never shown
+        store.vote("0" * 32, "me", A_WINS, "Blur")  # never shown
     assert vote_rows(store) == 0
 
 
 def test_the_vote_keeps_what_shaped_the_results(database_url):
     store = VoteStore(database_url)
-    pair = Pair("me", PHOTO, "upload", "Matte", "sinet", "u2netp",
+    pair = Pair("me", PHOTO, "upload", "sinet", "u2netp",
                 {"device": "cpu", "strength": 31, "mask": "-grow+4px"}, {"device": "cuda"},
                 app_version="0.1.0")  # fmt: skip
     store.show(pair)
-    store.vote(pair.id, "me", TIE)
+    store.vote(pair.id, "me", TIE, "Matte")
     (battle,) = store.battles()
     assert (battle.model_a, battle.model_b, battle.view, battle.photo_set) == (
         "sinet", "u2netp", "Matte", "upload")  # fmt: skip
@@ -100,9 +100,9 @@ from evaluation.arena.store import VoteStore
 from evaluation.arena.votes import Pair
 store = VoteStore(sys.argv[1])
 for n in range(100_000):
-    pair = Pair("writer", "f" * 64, "sample", "Blur", "u2netp", "sinet")
+    pair = Pair("writer", "f" * 64, "sample", "u2netp", "sinet")
     store.show(pair)
-    store.vote(pair.id, "writer", "model_a")
+    store.vote(pair.id, "writer", "model_a", "Blur")
     print(pair.id, flush=True)  # acknowledged: committed
 """
 
@@ -127,7 +127,7 @@ def test_a_writer_killed_in_the_middle_loses_no_committed_vote(database_url):
             check = connection.execute(sa.text("PRAGMA integrity_check")).scalar_one()
         assert check == "ok"
     fresh = shown(store, "after")
-    assert store.vote(fresh.id, "after", A_WINS)  # still writable
+    assert store.vote(fresh.id, "after", A_WINS, "Blur")  # still writable
 
 
 def test_an_unreachable_database_says_what_to_do():

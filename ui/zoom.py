@@ -20,8 +20,12 @@ def percent(zoom: int) -> str:
     return f"{zoom}%"
 
 
-def show_zoom(views: Views, found: list[Shown], choice: ViewChoice, look: Look) -> None:
-    """The same square of every result, from full-resolution data, side by side."""
+def show_zoom(
+    views: Views, found: list[Shown], choice: ViewChoice, look: Look,
+    titles: list[str] | None = None,
+) -> None:  # fmt: skip
+    """The same square of every result, from full-resolution data, side by side, each
+    under its title (the model's name unless ``titles`` are given)."""
     if not found:
         return
     photo = views.photo
@@ -56,9 +60,10 @@ def show_zoom(views: Views, found: list[Shown], choice: ViewChoice, look: Look) 
         # Tiles at their own pixel width, as many to a row as fit: a column narrower than a
         # tile would shrink it, and the zoom would no longer be the one it states.
         with st.container(horizontal=True, wrap=True, gap="medium"):
-            for item in found:
+            titles = titles or [item.spec.label for item in found]
+            for item, title in zip(found, titles, strict=True):
                 with st.container(width=ZOOM_TILE, gap="small"):
-                    st.markdown(f"**{as_text(item.spec.label)}**")
+                    st.markdown(f"**{as_text(title)}**")
                     st.image(views.zoom_tile(item, choice, look, square), width=ZOOM_TILE)
 
 

@@ -18,7 +18,7 @@ from evaluation.arena.votes import A_WINS, B_WINS, Battle
 
 SCALE, BASE, INITIAL = 400.0, 10.0, 1000.0  # the arenas' rating scale
 ELO_K = 4.0
-PRIOR = 0.01  # virtual tie per pair that met, so a model that never lost stays finite
+PRIOR = 1.0  # virtual tie per pair that met, so a model that never lost stays finite
 ROUNDS = 1000
 TOLERANCE, MAX_STEPS = 1e-7, 5000
 
@@ -74,17 +74,18 @@ def fit_strengths(wins: np.ndarray, games: np.ndarray) -> np.ndarray:
     wins = wins + PRIOR * met / 2
     games = games + PRIOR * met
     won = wins.sum(-1)
+    played = games.sum(-1) > 0  # a model no vote of a bootstrap round drew stays at 1
     strength = np.ones(wins.shape[:-1])
     for _ in range(MAX_STEPS):
         pair_sums = strength[..., :, None] + strength[..., None, :]
         updated = won / np.maximum((games / pair_sums).sum(-1), 1e-300)
-        updated = np.where(won > 0, updated, 0.0)
-        updated /= np.exp(np.log(np.maximum(updated, 1e-300)).mean(-1, keepdims=True))
+        updated = np.where(played, updated, 1.0)
+        updated /= np.exp(np.log(updated).mean(-1, keepdims=True))
         change = np.abs(updated - strength).max()
         strength = updated
         if change < TOLERANCE:
             break
-    return np.log(np.maximum(strength, 1e-300))
+    return np.log(strength)
 
 
 def rating(log_strength: np.ndarray) -> np.ndarray:

@@ -18,7 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from evaluation.arena.votes import WINNERS, Battle, Pair
+from evaluation.arena.votes import VIEWS, WINNERS, Battle, Pair
 
 DB_ENV = "PORTRAIT_BLUR_DB"  # a file path or a database URL
 APP_FOLDER = "portrait-blur"
@@ -34,7 +34,6 @@ pairs = sa.Table(
     sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("photo", sa.String(64), nullable=False),
     sa.Column("photo_set", sa.String(16), nullable=False),
-    sa.Column("view", sa.String(16), nullable=False),
     sa.Column("model_a", sa.String(64), nullable=False),
     sa.Column("model_b", sa.String(64), nullable=False),
     sa.Column("setup_a", sa.JSON, nullable=False),
@@ -46,6 +45,7 @@ votes = sa.Table(
     metadata,
     sa.Column("pair_id", sa.String(32), sa.ForeignKey("pairs.id"), primary_key=True),
     sa.Column("winner", sa.String(16), nullable=False),
+    sa.Column("view", sa.String(16), nullable=False),
     sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
 )
 photos = sa.Table(
@@ -53,7 +53,7 @@ photos = sa.Table(
     metadata,
     sa.Column("fingerprint", sa.String(64), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("png", sa.LargeBinary, nullable=False),
+    sa.Column("data", sa.LargeBinary, nullable=False),
     sa.Column("shared_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -157,24 +157,25 @@ class VoteStore:
         """Records that ``pair`` was shown to its voter (again: nothing changes)."""
         row = {
             "id": pair.id, "voter": pair.voter, "shown_at": _utc(seconds),
-            "photo": pair.photo, "photo_set": pair.photo_set, "view": pair.view,
-            "model_a": pair.model_a, "model_b": pair.model_b, "setup_a": pair.setup_a,
-            "setup_b": pair.setup_b, "app_version": pair.app_version,
+            "photo": pair.photo, "photo_set": pair.photo_set, "model_a": pair.model_a,
+            "model_b": pair.model_b, "setup_a": pair.setup_a, "setup_b": pair.setup_b,
+            "app_version": pair.app_version,
         }  # fmt: skip
         statement = _insert(pairs, self.engine.dialect.name).values(row)
         self._guarded(self._write, statement.on_conflict_do_nothing())
 
-    def vote(self, pair_id: str, voter: str, winner: str, seconds: float | None = None) -> bool:
-        """Counts ``voter``'s verdict on a pair shown to them: True when counted now, False
-        when that pair's vote was already in (the first one stands). Raises ForgedVote for
-        a pair never shown to that voter."""
-        assert winner in WINNERS, winner
+    def vote(
+        self, pair_id: str, voter: str, winner: str, view: str, seconds: float | None = None
+    ) -> bool:
+        """Counts ``voter``'s verdict on a pair shown to them, seen in ``view``: True when
+        counted now, False when that pair's vote was already in (the first one stands).
+        Raises ForgedVote for a pair never shown to that voter."""
+        assert winner in WINNERS and view in VIEWS, (winner, view)
         # One statement: the pair check and the insert take the write lock together.
-        shown = sa.select(pairs.c.id, sa.literal(winner), sa.literal(_utc(seconds))).where(
-            pairs.c.id == pair_id, pairs.c.voter == voter
-        )
+        values = (sa.literal(winner), sa.literal(view), sa.literal(_utc(seconds)))
+        shown = sa.select(pairs.c.id, *values).where(pairs.c.id == pair_id, pairs.c.voter == voter)
         statement = _insert(votes, self.engine.dialect.name).from_select(
-            ["pair_id", "winner", "voted_at"], shown
+            ["pair_id", "winner", "view", "voted_at"], shown
         )
         counted_now = statement.on_conflict_do_nothing().returning(votes.c.pair_id)
         if self._guarded(self._returned, counted_now):
@@ -189,12 +190,13 @@ class VoteStore:
         dialect = self.engine.dialect.name
         pair_rows = [{
             "id": b.pair_id, "voter": b.voter, "shown_at": _utc(b.tstamp), "photo": b.photo,
-            "photo_set": b.photo_set, "view": b.view, "model_a": b.model_a,
+            "photo_set": b.photo_set, "model_a": b.model_a,
             "model_b": b.model_b, "setup_a": b.setup_a, "setup_b": b.setup_b,
             "app_version": b.app_version,
         } for b in battles]  # fmt: skip
         vote_rows = [
-            {"pair_id": b.pair_id, "winner": b.winner, "voted_at": _utc(b.tstamp)} for b in battles
+            {"pair_id": b.pair_id, "winner": b.winner, "view": b.view, "voted_at": _utc(b.tstamp)}
+            for b in battles
         ]
 
         def write() -> int:
@@ -234,11 +236,11 @@ class VoteStore:
 
     def battles(self, view: str | None = None, photo_set: str | None = None) -> list[Battle]:
         """Every counted vote, oldest first, optionally of one view or one photo set."""
-        query = sa.select(pairs, votes.c.winner, votes.c.voted_at).join(
+        query = sa.select(pairs, votes.c.winner, votes.c.view, votes.c.voted_at).join(
             votes, votes.c.pair_id == pairs.c.id
         )
         if view:
-            query = query.where(pairs.c.view == view)
+            query = query.where(votes.c.view == view)
         if photo_set:
             query = query.where(pairs.c.photo_set == photo_set)
         query = query.order_by(votes.c.voted_at, pairs.c.id)
@@ -253,6 +255,11 @@ class VoteStore:
             for row in rows
         ]  # fmt: skip
 
+    def count(self) -> int:
+        """How many votes are counted (cheap: the leaderboard is refitted when it changes)."""
+        query = sa.select(sa.func.count()).select_from(votes)
+        return self._guarded(self._rows, query)[0][0]
+
     def shown_to(self, voter: str, photo: str) -> set[frozenset[str]]:
         """The model pairs already shown to ``voter`` on ``photo`` (in either order)."""
         query = sa.select(pairs.c.model_a, pairs.c.model_b).where(
@@ -264,15 +271,16 @@ class VoteStore:
         with self.engine.connect() as connection:
             return list(connection.execute(query))
 
-    def share_photo(self, fingerprint: str, name: str, png: bytes) -> None:
-        """Keeps a photo its user chose to share, for other users' votes on this server."""
-        row = {"fingerprint": fingerprint, "name": name, "png": png, "shared_at": _utc()}
+    def share_photo(self, fingerprint: str, name: str, data: bytes) -> None:
+        """Keeps a photo (its file as uploaded) its user chose to share, for other users'
+        votes on this server."""
+        row = {"fingerprint": fingerprint, "name": name, "data": data, "shared_at": _utc()}
         statement = _insert(photos, self.engine.dialect.name).values(row)
         self._guarded(self._write, statement.on_conflict_do_nothing())
 
     def shared_photos(self) -> list[tuple[str, str, bytes]]:
-        """(fingerprint, name, PNG) of every shared photo, oldest first."""
-        query = sa.select(photos.c.fingerprint, photos.c.name, photos.c.png).order_by(
+        """(fingerprint, file name, file bytes) of every shared photo, oldest first."""
+        query = sa.select(photos.c.fingerprint, photos.c.name, photos.c.data).order_by(
             photos.c.shared_at
         )
         return [tuple(row) for row in self._guarded(self._rows, query)]

@@ -30,6 +30,7 @@ def new_id() -> str:
 @dataclass(frozen=True)
 class Pair:
     """Two models' results on one photo as one voter sees them: ``model_a`` on the left.
+    The view they are seen in is the vote's (the voter may switch views before voting).
 
     ``setup_a`` and ``setup_b`` hold everything that shaped each result (device, refiner,
     mask controls, strength), so votes under different settings can be told apart.
@@ -38,7 +39,6 @@ class Pair:
     voter: str
     photo: str  # photo_fingerprint
     photo_set: str  # "upload", "sample" or "shared"
-    view: str
     model_a: str
     model_b: str
     setup_a: dict = field(default_factory=dict)
@@ -48,7 +48,6 @@ class Pair:
 
     def __post_init__(self) -> None:
         assert self.model_a != self.model_b, "a model is never paired with itself"
-        assert self.view in VIEWS, self.view
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,6 @@ def upgrade() -> None:
         sa.Column("shown_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("photo", sa.String(64), nullable=False),
         sa.Column("photo_set", sa.String(16), nullable=False),
-        sa.Column("view", sa.String(16), nullable=False),
         sa.Column("model_a", sa.String(64), nullable=False),
         sa.Column("model_b", sa.String(64), nullable=False),
         sa.Column("setup_a", sa.JSON, nullable=False),
@@ -31,13 +30,14 @@ def upgrade() -> None:
         "votes",
         sa.Column("pair_id", sa.String(32), sa.ForeignKey("pairs.id"), primary_key=True),
         sa.Column("winner", sa.String(16), nullable=False),
+        sa.Column("view", sa.String(16), nullable=False),
         sa.Column("voted_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
         "shared_photos",
         sa.Column("fingerprint", sa.String(64), primary_key=True),
         sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("png", sa.LargeBinary, nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
         sa.Column("shared_at", sa.DateTime(timezone=True), nullable=False),
     )
 

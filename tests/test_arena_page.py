@@ -1,0 +1,124 @@
+"""The Arena page through Streamlit's AppTest, on the in-box models: a vote lands in the
+database, the names show only after it, the next pair is another one, and a database
+that goes away keeps the vote until it is back."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from evaluation.arena.store import VoteStore
+from models import registry
+from tests.apptest import image_urls
+from tests.conftest import ROOT
+
+NAMES = [spec.label for spec in registry.REGISTRY] + [spec.key for spec in registry.REGISTRY]
+
+
+def arena_page() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    return at.switch_page("ui/pages/arena.py").run()
+
+
+def with_samples(at: AppTest) -> AppTest:
+    next(b for b in at.button if b.label == "Vote on the sample portraits").click().run()
+    assert at.session_state["session"].wait(120)
+    return at.run()
+
+
+def page_text(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "success", "warning", "info")
+             for e in getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(part) for part in parts) + "\n".join(b.label for b in at.button)
+
+
+def vote(at: AppTest, label: str) -> AppTest:
+    return next(b for b in at.button if b.label == label).click().run()
+
+
+def on_screen(at: AppTest):
+    return at.session_state["arena:pair"]
+
+
+def test_a_vote_lands_and_the_names_show_after_it(arena_db):
+    at = with_samples(arena_page())
+    assert not at.exception
+    pair = on_screen(at).pair
+    assert [m.value for m in at.markdown if m.value in ("**A**", "**B**")] == ["**A**", "**B**"]
+    text = page_text(at)
+    assert not [name for name in NAMES if name in text], "a model named before the vote"
+    at = vote(at, "A better")
+    (battle,) = VoteStore(f"sqlite:///{arena_db}").battles()
+    assert (battle.pair_id, battle.model_a, battle.model_b) == (pair.id, pair.model_a, pair.model_b)
+    assert battle.winner == "model_a" and battle.view == "Blur"
+    assert battle.voter == at.session_state["arena:voter"] and battle.photo_set == "sample"
+    assert battle.setup_a["device"] == "cpu" and battle.setup_a["strength"] == 101
+    revealed = at.success[0].value
+    a, b = registry.get_spec(pair.model_a).label, registry.get_spec(pair.model_b).label
+    assert revealed == f"Your vote: **{a}** (A) better than **{b}** (B)."
+    following = on_screen(at).pair
+    assert following.id != pair.id
+    assert (following.photo, {following.model_a, following.model_b}) != (
+        pair.photo, {pair.model_a, pair.model_b})  # fmt: skip
+
+
+def test_the_view_is_kept_with_the_vote_and_every_verdict_counts(arena_db):
+    at = with_samples(arena_page())
+    next(w for w in at.get("button_group") if w.label == "View").set_value("Matte").run()
+    for label in ("Tie", "Both bad", "B better"):
+        at = vote(at, label)
+    battles = VoteStore(f"sqlite:///{arena_db}").battles()
+    assert [b.winner for b in battles] == ["tie", "tie (bothbad)", "model_b"]
+    assert {b.view for b in battles} == {"Matte"}
+    at.session_state["arena:tab"] = "Leaderboard"
+    at.run()
+    table = at.dataframe[0].value
+    assert table["Battles"].sum() == 6  # two models per vote
+    assert set(table["Model"]) <= {spec.label for spec in registry.REGISTRY}
+
+
+def test_no_pair_twice_for_a_voter_and_no_model_against_itself():
+    at = with_samples(arena_page())
+    seen = set()
+    while "arena:pair" in at.session_state and on_screen(at) is not None:
+        pair = on_screen(at).pair
+        assert pair.model_a != pair.model_b
+        key = (pair.photo, frozenset((pair.model_a, pair.model_b)))
+        assert key not in seen
+        seen.add(key)
+        at = vote(at, "Tie")
+    assert len(seen) == 2 * 10  # two photos, five models: ten pairs each
+    assert "voted on every pair" in at.info[0].value
+
+
+def test_a_database_that_goes_away_keeps_the_vote_until_it_is_back(monkeypatch):
+    from tests.databases import PostgresServer
+
+    server = PostgresServer()
+    try:
+        url = server.new_database()
+        monkeypatch.setenv("PORTRAIT_BLUR_DB", url)
+        at = with_samples(arena_page())
+        at = vote(at, "A better")
+        server.pause()
+        at = vote(at, "B better")
+        assert not at.exception
+        (warning,) = [w.value for w in at.warning]
+        assert "cannot be reached" in warning and "your vote is kept" in warning
+        assert on_screen(at) is not None  # voting goes on
+        server.start()
+        at.run()  # the next rerun sends what waited
+        assert not at.warning
+        assert [b.winner for b in VoteStore(url).battles()] == ["model_a", "model_b"]
+    finally:
+        server.stop()
+
+
+def test_each_view_draws_both_results_anew():
+    at = with_samples(arena_page())
+    drawn = {"Blur": image_urls(at)}
+    for view in ("Cut-out", "Matte"):
+        next(w for w in at.get("button_group") if w.label == "View").set_value(view).run()
+        assert not at.exception
+        drawn[view] = image_urls(at)
+    assert all(len(urls) == 2 for urls in drawn.values()), drawn
+    assert len({url for urls in drawn.values() for url in urls}) == 6

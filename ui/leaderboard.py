@@ -1,0 +1,70 @@
+"""The arena's leaderboard on the page: Bradley-Terry ratings with 95% intervals, Elo,
+battles, win rates, the votes still needed, and the win-rate matrix as a heatmap."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from evaluation.arena.ranking import TARGET_WIDTH, Leaderboard
+from ui.arena import ARENA_VIEWS, cached_leaderboard, label
+
+ALL = "All"
+PHOTO_SETS = (ALL, "sample", "upload", "shared", "imported")
+
+
+def show_leaderboard() -> None:
+    view_column, set_column = st.columns(2)
+    view = view_column.selectbox("Votes in the view", (ALL, *ARENA_VIEWS), key="board:view")
+    photos = set_column.selectbox("On photos", PHOTO_SETS, key="board:set")
+    board = cached_leaderboard(None if view == ALL else view, None if photos == ALL else photos)
+    if board is None:
+        st.caption("The leaderboard appears when the arena's database can be reached.")
+        return
+    if not board.rows:
+        st.caption("No votes yet: vote above, and each model's rating appears here.")
+        return
+    show_table(board)
+    show_heatmap(board)
+
+
+def show_table(board: Leaderboard) -> None:
+    import pandas as pd
+
+    rows = [{
+        "Model": label(row.model), "Rating": round(row.rating),
+        "95% interval": f"{row.low:.0f} to {row.high:.0f}", "Elo": round(row.elo),
+        "Battles": row.battles, "Win rate": f"{row.win_rate:.0%}",
+        f"Votes to ±{TARGET_WIDTH / 2:.0f}": row.votes_to_target,
+    } for row in board.rows]  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(
+        "Rating: Bradley-Terry strength by maximum likelihood on the arenas' scale (400 "
+        "points for odds of 10 to 1, 1000 on average); a tie or *both bad* counts half a "
+        "win each way. Interval: 2.5th to 97.5th percentile of 1,000 bootstrap rounds. Elo: "
+        "online, K = 4, in the order the votes came. Votes to ±50: about how many more "
+        "battles that model needs for an interval that narrow."
+    )
+
+
+def show_heatmap(board: Leaderboard) -> None:
+    import altair as alt
+    import pandas as pd
+
+    names = [label(model) for model in board.models]
+    cells = [
+        {"Model": names[x], "Against": names[y], "Win rate": float(board.win_rates[x, y])}
+        for x in range(len(names)) for y in range(len(names))
+        if x != y and board.win_rates[x, y] == board.win_rates[x, y]  # nan: never met
+    ]  # fmt: skip
+    if not cells:
+        return
+    base = alt.Chart(pd.DataFrame(cells)).encode(
+        x=alt.X("Against:N", sort=names), y=alt.Y("Model:N", sort=names)
+    )
+    heat = base.mark_rect().encode(
+        color=alt.Color("Win rate:Q", scale=alt.Scale(domain=[0, 1], scheme="redblue")),
+        tooltip=["Model", "Against", alt.Tooltip("Win rate:Q", format=".0%")],
+    )
+    text = base.mark_text().encode(text=alt.Text("Win rate:Q", format=".0%"))
+    st.caption("Win rate of the row's model against the column's (ties count half).")
+    st.altair_chart(heat + text, width="stretch")

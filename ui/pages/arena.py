@@ -1,0 +1,207 @@
+"""The Arena page: two models' results on one photo, unnamed, side by side; the user votes
+(A better, B better, Tie, Both bad, or the keys A, B, T, X) and sees the names with the
+next pair; the votes add up to the leaderboard (its own tab)."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from evaluation.arena.store import DatabaseUnavailable
+from evaluation.arena.votes import A_WINS, B_WINS
+from models import REGISTRY, resolve_device
+from photo.samples import sample_path
+from service import PhotoFile, Session, StoredPhoto, configure_logging
+from ui.arena import (
+    ARENA_VIEWS,
+    LOOK,
+    PAIR,
+    REVEAL,
+    VERDICTS,
+    OnScreen,
+    arena_store,
+    cast,
+    choose_pair,
+    fingerprint,
+    last_board,
+    outbox,
+    reveal_text,
+    seen_by_store,
+    send_waiting,
+    voter_id,
+)
+from ui.grid import show_image
+from ui.intake import SAMPLE_ID
+from ui.leaderboard import show_leaderboard
+from ui.progress import show_progress, wait_if_soon
+from ui.render import ViewChoice, Views, grid_side
+from ui.state import user_session
+from ui.text import as_text
+from ui.zoom import show_zoom
+
+PITCH = (
+    "Two models' results on the same photo, names hidden, sides drawn at random: pick the "
+    "better one. The names show after your vote; every vote counts towards the leaderboard."
+)
+SAMPLES = ((SAMPLE_ID, "astronaut.png"), ("sample:camera.png", "camera.png"))
+ARENA_MODELS = "arena:models"
+
+
+def add_samples(session: Session) -> None:
+    for photo_id, name in SAMPLES:
+        if session.photo(photo_id) is None:
+            path = sample_path(name)
+            session.add_photo(
+                photo_id, f"Sample: {name}", "sample", PhotoFile(name, path.read_bytes())
+            )
+
+
+def arena_models() -> list:
+    """The models the arena may run on the photos (results made on the Compare page are
+    paired too)."""
+    labels = {spec.label: spec for spec in REGISTRY}
+    default = [spec.label for spec in REGISTRY if spec.default]
+    picked = st.session_state.get(ARENA_MODELS, default)
+    return [labels[name] for name in picked if name in labels]
+
+
+def choose_models() -> None:
+    """The Models tab: which models the arena runs on its photos."""
+    labels = [spec.label for spec in REGISTRY]
+    default = [spec.label for spec in REGISTRY if spec.default]
+    st.multiselect(
+        "Models the arena may run", labels, default=st.session_state.get(ARENA_MODELS, default),
+        key="arena:models-widget", on_change=keep_models,
+        help="Run on every photo of the arena, so their results can be paired. Results "
+        "made on the Compare page are paired too.",
+    )  # fmt: skip
+    st.caption("Heavy models download on first use (see the Compare page's sidebar).")
+
+
+def keep_models() -> None:
+    st.session_state[ARENA_MODELS] = st.session_state["arena:models-widget"]
+
+
+def run_missing(session: Session, photos: list[StoredPhoto], specs: list, device: str) -> None:
+    """Queues each allowed model on each photo where it has no result yet (a failure is not
+    tried again on every rerun: the Compare page's Run does that)."""
+    for photo in photos:
+        missing = [spec for spec in specs if session.result(photo.id, spec, device) is None]
+        if missing:
+            session.submit([photo.id], missing, device)
+
+
+def current_pair(session: Session, photos: list[StoredPhoto], voter: str) -> OnScreen | None:
+    """The pair on screen, kept until it is voted on; a new one when there is none."""
+    on_screen: OnScreen | None = st.session_state.get(PAIR)
+    if on_screen is not None and on_screen.items(session) is not None:
+        return on_screen
+    on_screen = choose_pair(session, photos, voter, last_board(), partial(seen_by_store, voter))
+    st.session_state[PAIR] = on_screen
+    if on_screen is not None:
+        outbox().add(on_screen.pair)  # recorded as shown before it is drawn
+    return on_screen
+
+
+ARENA_IMAGE_HEIGHT = 430  # CSS pixels: the pair and the verdicts fit a 1440x900 window
+
+
+def show_pair(session: Session, on_screen: OnScreen, voter: str) -> None:
+    """A and B side by side at the same size (on a phone too), the verdicts below them,
+    the zoom on the same spot of both below that."""
+    photo = session.photo(on_screen.photo_id)
+    items = on_screen.items(session)
+    view = st.session_state.get("arena:view") or ARENA_VIEWS[0]
+    views = Views(session, photo, grid_side(2))
+    choice = ViewChoice(view)
+    h, w = photo.preview.shape[:2]
+    width = round(ARENA_IMAGE_HEIGHT * w / h)
+    with st.container(horizontal=True, gap="medium"):
+        for side, item in zip("AB", items, strict=True):
+            with st.container(width="stretch", gap="small"):
+                st.markdown(f"**{side}**")
+                show_image(views.image(item, choice, LOOK), width)
+    with st.container(horizontal=True, gap="small", wrap=True):
+        for text, winner, key in VERDICTS:
+            st.button(
+                text, key=f"vote:{winner}", on_click=cast, args=(winner, voter), shortcut=key,
+                width="stretch", type="primary" if winner in (A_WINS, B_WINS) else "secondary",
+            )  # fmt: skip
+    st.caption(f"Photo: {as_text(photo.title)}")
+    show_zoom(views, items, choice, LOOK, titles=["A", "B"])
+
+
+TABS = ("Vote", "Leaderboard", "Models")
+
+
+def main() -> None:
+    configure_logging()
+    session = user_session()
+    voter = voter_id()
+    # Only the open tab is drawn: the Vote tab's page holds no model's name until a vote.
+    vote_tab, board_tab, models_tab = st.tabs(TABS, key="arena:tab", on_change="rerun")
+    if vote_tab.open:
+        with vote_tab:
+            show_vote(session, voter)
+    if board_tab.open:
+        with board_tab:
+            show_leaderboard()
+    if models_tab.open:
+        with models_tab:
+            choose_models()
+
+
+def show_vote(session: Session, voter: str) -> None:
+    st.caption(PITCH)
+    reveal = st.session_state.pop(REVEAL, None)
+    photos = session.photos()
+    device = resolve_device("Auto")
+    if photos:
+        run_missing(session, photos, arena_models(), device)
+        wait_if_soon(session)
+    view_column, progress_column = st.columns([2, 3], vertical_alignment="bottom")
+    with view_column:
+        st.segmented_control("View", ARENA_VIEWS, default=ARENA_VIEWS[0], key="arena:view",
+                             required=True)  # fmt: skip
+    on_screen = current_pair(session, photos, voter) if photos else None
+    problems = send_waiting()  # the last vote and the new pair, before the pair is drawn
+    if reveal is not None:
+        with progress_column:
+            st.success(reveal_text(*reveal))
+    for problem in problems:
+        st.warning(problem)
+    if session.busy and reveal is None:
+        with progress_column:
+            show_progress(session, session.finished)
+    if not photos:
+        st.button("Vote on the sample portraits", type="primary", on_click=add_samples,
+                  args=(session,))  # fmt: skip
+        st.caption("Or upload your own photos on the Compare page: they come here too.")
+    elif on_screen is not None:
+        show_pair(session, on_screen, voter)
+        share_photo(session, on_screen)
+    elif not session.busy:
+        st.info(
+            "You have voted on every pair of these photos' results: upload more photos on "
+            "the Compare page, or let the arena run more models (Models tab)."
+        )
+
+
+def share_photo(session: Session, on_screen: OnScreen) -> None:
+    """Your photo may join the arena for other users of this server, if you tick it."""
+    photo = session.photo(on_screen.photo_id)
+    if photo is None or photo.id.startswith(("sample", "shared:")):
+        return
+    key = f"share:{photo.id}"
+    if st.checkbox("Share this photo with the arena", key=key,
+                   help="Other users of this server can then vote on it. Unticked, only "
+                   "a fingerprint of its pixels is kept with your votes."):  # fmt: skip
+        try:
+            arena_store().share_photo(fingerprint(session, photo), photo.file.name, photo.file.data)
+        except DatabaseUnavailable as error:
+            st.warning(f"Not shared yet: {error}")
+
+
+if __name__ == "__main__":
+    main()
