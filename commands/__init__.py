@@ -3,6 +3,7 @@
     portrait-blur PHOTO... --model KEY --out DIR   the app's comparison for many photos (batch)
     portrait-blur eval ...                         models scored against true mattes (evaluate)
     portrait-blur models [--check KEY | --update KEY]   the registry, one model's check, pins
+    portrait-blur arena leaderboard | export | import  the arena's votes (arena)
 
 Each subcommand is a module here with its own ``main(argv)``; ``args`` holds what they share.
 """
@@ -18,6 +19,10 @@ def main(argv: list[str] | None = None) -> int:
         from commands import evaluate
 
         return evaluate.main(argv[1:])
+    if argv[:1] == ["arena"]:
+        from commands import arena
+
+        return arena.main(argv[1:])
     if argv[:1] == ["models"]:
         from commands import models
 
