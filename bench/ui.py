@@ -31,6 +31,7 @@ from models import registry
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    IDLE,
     LOADED_RESULT_IMAGES,
     ONE_SLIDER,
     free_port,
@@ -52,7 +53,6 @@ TILES_NEW = (
     "old => { const s = (" + TILES + ")(); "
     "return s.length === old.length && s.every(x => !old.includes(x)); }"
 )
-IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
 
 def launch(command: list[str], port: int, home: Path) -> subprocess.Popen:

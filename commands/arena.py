@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from evaluation.arena.interchange import ImportProblem, export, import_battles
-from evaluation.arena.ranking import ROUNDS, leaderboard
+from evaluation.arena.ranking import MIN_BATTLES, ROUNDS, leaderboard
 from evaluation.arena.store import DatabaseUnavailable, VoteStore
 from evaluation.arena.votes import VIEWS
 from models import registry
@@ -45,7 +45,8 @@ def parser() -> argparse.ArgumentParser:
 def table(battles, rounds: int) -> str:
     board = leaderboard(battles, rounds=rounds)
     rows = [
-        (label(row.model), f"{row.rating:.0f}", f"{row.low:.0f} to {row.high:.0f}",
+        (label(row.model), f"{row.rating:.0f}",
+         f"{row.low:.0f} to {row.high:.0f}" if row.settled else f"after {MIN_BATTLES} battles",
          f"{row.elo:.0f}", str(row.battles), f"{row.win_rate:.0%}", str(row.votes_to_target))
         for row in board.rows
     ]  # fmt: skip

@@ -33,6 +33,10 @@ LOADED_RESULT_IMAGES = """() => {
 }"""
 
 
+# Streamlit's "running" widget is gone: the script run and its reruns have ended.
+IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

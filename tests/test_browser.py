@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ from tests.apptest import IN_BOX
 from tests.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    IDLE,
     LOADED_RESULT_IMAGES,
     ONE_SLIDER,
     free_port,
@@ -37,13 +39,18 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def server_url(tmp_path_factory):
+def server_home(tmp_path_factory):
+    """A fresh home: an empty Hub cache, shown in messages as ~/.cache/... (screenshots
+    must not show this machine's paths), and the arena's database (arena.db)."""
+    return tmp_path_factory.mktemp("home")
+
+
+@pytest.fixture(scope="module")
+def server_url(server_home):
     port = free_port()
-    # A fresh home: an empty Hub cache, shown in messages as ~/.cache/... (screenshots
-    # must not show this machine's paths).
-    home = tmp_path_factory.mktemp("home")
+    home = server_home
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
-    env.update(HOME=str(home), HF_HUB_OFFLINE="1")
+    env.update(HOME=str(home), HF_HUB_OFFLINE="1", PORTRAIT_BLUR_DB=str(home / "arena.db"))
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py",
         "--server.port", str(port),
@@ -285,12 +292,13 @@ def test_every_page_opens_at_its_address(browser, server_url):
     import app
 
     page = browser.new_page(viewport={"width": 1440, "height": 900})
-    for declared in app.pages():
-        page.goto(f"{server_url}/{declared.url_path}")
+    for index, (file, title, _) in enumerate(app.PAGE_FILES):
+        # Streamlit's address for a page file: its name without .py; the first is the root.
+        page.goto(f"{server_url}/{Path(file).stem if index else ''}")
         main = page.locator('[data-testid="stMain"]')
         main.get_by_role("heading", name="Portrait Blur Arena").wait_for(timeout=60_000)
         main.locator('[data-testid="stMarkdownContainer"]').first.wait_for(timeout=60_000)
-        assert page.locator('[data-testid="stException"]').count() == 0, declared.title
+        assert page.locator('[data-testid="stException"]').count() == 0, title
         assert page.title() == "Portrait Blur Arena"
     page.close()
 
@@ -482,3 +490,89 @@ def test_a_refined_result_beside_the_models_own(browser, server_url):
         raise
     finally:
         page.close()
+
+
+ARENA_NAMES = sorted({s.label for s in registry.REGISTRY} | {s.key for s in registry.REGISTRY})
+NAMES_SHOWN = """names => {
+    const attributes = [...document.querySelectorAll('*')].flatMap(
+        e => [...e.attributes].map(a => a.value));
+    const text = document.body.innerText + ' ' + attributes.join(' ') + ' ' + document.title;
+    return names.filter(name => text.includes(name));
+}"""
+
+
+NO_PROGRESS = "() => !document.querySelector('[data-testid=\"stProgress\"]')"
+VERDICTS_IN_VIEW = """height => {
+    const verdicts = [...document.querySelectorAll('button')].filter(
+        b => /better|Tie|Both bad/.test(b.innerText));
+    return verdicts.length === 4
+        && verdicts.every(b => b.getBoundingClientRect().bottom <= height);
+}"""
+
+
+CHART_DRAWN = """() => {
+    const chart = document.querySelector('[data-testid="stVegaLiteChart"] canvas, '
+        + '[data-testid="stVegaLiteChart"] svg');
+    return chart && chart.getBoundingClientRect().height > 100;
+}"""
+
+
+def arena_pair(page) -> list[str]:
+    """The two result images of the pair on screen, once both have loaded."""
+    page.wait_for_function(f"({LOADED_RESULT_IMAGES})().length >= 2", timeout=120_000)
+    return page.evaluate(LOADED_RESULT_IMAGES)[:2]
+
+
+def test_a_blind_vote_in_the_arena(browser, server_url, server_home):
+    """The Arena page holds no model's name before the vote (text, attributes, image
+    addresses); a key press votes; the vote is in the database with this browser's voter
+    id (its cookie), the names show, and a new pair comes."""
+    import sqlalchemy as sa
+
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.goto(f"{server_url}/arena")
+    page.get_by_role("button", name="Vote on the sample portraits").click()
+    page.get_by_role("button", name="A better").wait_for(timeout=120_000)
+    page.wait_for_function(NO_PROGRESS, timeout=120_000)  # the models' runs ended
+    first = arena_pair(page)
+    assert page.evaluate(NAMES_SHOWN, ARENA_NAMES) == []
+    page.wait_for_function(VERDICTS_IN_VIEW, arg=900, timeout=30_000)  # the first screen
+    save_view(page, "arena.png")
+    page.keyboard.press("b")
+    page.get_by_text("Your vote:").wait_for(timeout=30_000)
+    # Another pair: at least one image is new (a model may stay, on the same photo).
+    page.wait_for_function(
+        f"old => {{ const s = ({LOADED_RESULT_IMAGES})(); "
+        "return s.length >= 2 && s.slice(0, 2).join() !== old.join(); }",
+        arg=first, timeout=30_000,
+    )  # fmt: skip
+    engine = sa.create_engine(f"sqlite:///{server_home / 'arena.db'}")
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT v.winner, p.voter, p.model_a, p.model_b FROM votes v "
+            "JOIN pairs p ON p.id = v.pair_id")).all()  # fmt: skip
+    ((winner, voter, model_a, model_b),) = rows
+    assert winner == "model_b"
+    revealed = page.get_by_text("Your vote:").inner_text()
+    names = [registry.get_spec(key).label for key in (model_b, model_a)]
+    assert revealed == f"Your vote: {names[0]} (B) better than {names[1]} (A)."
+    cookies = {c["name"]: c["value"] for c in context.cookies()}
+    assert cookies["arena_voter"] == voter
+    page.get_by_role("tab", name="Leaderboard").click()
+    page.locator('[data-testid="stDataFrame"]').wait_for(timeout=30_000)
+    page.wait_for_function(CHART_DRAWN, timeout=30_000)
+    page.wait_for_function(IDLE, timeout=30_000)
+    save_view(page, "leaderboard.png")
+    page.close()
+    # Back later in the same browser: the same voter.
+    again = context.new_page()
+    again.goto(f"{server_url}/arena")
+    again.get_by_role("button", name="Vote on the sample portraits").click()
+    arena_pair(again)
+    again.get_by_role("button", name="Tie").click()
+    again.get_by_text("Your vote:").wait_for(timeout=30_000)
+    with engine.connect() as connection:
+        voters = connection.execute(sa.text("SELECT DISTINCT voter FROM pairs")).scalars().all()
+    assert voters == [voter]
+    context.close()

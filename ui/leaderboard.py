@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from evaluation.arena.ranking import TARGET_WIDTH, Leaderboard
+from evaluation.arena.ranking import MIN_BATTLES, TARGET_WIDTH, Leaderboard
 from ui.arena import ARENA_VIEWS, cached_leaderboard, label
 
 ALL = "All"
@@ -32,7 +32,7 @@ def show_table(board: Leaderboard) -> None:
 
     rows = [{
         "Model": label(row.model), "Rating": round(row.rating),
-        "95% interval": f"{row.low:.0f} to {row.high:.0f}", "Elo": round(row.elo),
+        "95% interval": interval_text(row), "Elo": round(row.elo),
         "Battles": row.battles, "Win rate": f"{row.win_rate:.0%}",
         f"Votes to ±{TARGET_WIDTH / 2:.0f}": row.votes_to_target,
     } for row in board.rows]  # fmt: skip
@@ -40,10 +40,17 @@ def show_table(board: Leaderboard) -> None:
     st.caption(
         "Rating: Bradley-Terry strength by maximum likelihood on the arenas' scale (400 "
         "points for odds of 10 to 1, 1000 on average); a tie or *both bad* counts half a "
-        "win each way. Interval: 2.5th to 97.5th percentile of 1,000 bootstrap rounds. Elo: "
-        "online, K = 4, in the order the votes came. Votes to ±50: about how many more "
-        "battles that model needs for an interval that narrow."
+        "win each way. Interval: 2.5th to 97.5th percentile of 1,000 bootstrap rounds, "
+        f"shown once a model has {MIN_BATTLES} battles. Elo: online, K = 4, in the order the "
+        "votes came. Votes to ±50: about how many more battles that model needs for an "
+        "interval that narrow."
     )
+
+
+def interval_text(row) -> str:
+    if not row.settled:
+        return f"after {MIN_BATTLES} battles"
+    return f"{row.low:.0f} to {row.high:.0f}"
 
 
 def show_heatmap(board: Leaderboard) -> None:
@@ -59,7 +66,8 @@ def show_heatmap(board: Leaderboard) -> None:
     if not cells:
         return
     base = alt.Chart(pd.DataFrame(cells)).encode(
-        x=alt.X("Against:N", sort=names), y=alt.Y("Model:N", sort=names)
+        x=alt.X("Against:N", sort=names, axis=alt.Axis(labelAngle=-25, labelLimit=160)),
+        y=alt.Y("Model:N", sort=names, axis=alt.Axis(labelLimit=220)),
     )
     heat = base.mark_rect().encode(
         color=alt.Color("Win rate:Q", scale=alt.Scale(domain=[0, 1], scheme="redblue")),
@@ -67,4 +75,5 @@ def show_heatmap(board: Leaderboard) -> None:
     )
     text = base.mark_text().encode(text=alt.Text("Win rate:Q", format=".0%"))
     st.caption("Win rate of the row's model against the column's (ties count half).")
-    st.altair_chart(heat + text, width="stretch")
+    chart = (heat + text).properties(height=alt.Step(40))  # 40 px a row
+    st.altair_chart(chart, width="stretch")

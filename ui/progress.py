@@ -51,15 +51,16 @@ def poll_seconds(jobs_under_way: int, seconds_left: float = float("inf")) -> flo
     return BUSY_POLL_SECONDS if jobs_under_way > BUSY_JOBS else POLL_SECONDS
 
 
-def show_progress(session: Session, finished: int) -> None:
+def show_progress(session: Session, finished: int, named: bool = True) -> None:
     """The progress poll, as a fragment rerun every POLL_SECONDS, more often when what is
     left ends soon, less often when the models are busy with many users' jobs (the
-    interval is set when the page reruns)."""
+    interval is set when the page reruns). Unless ``named``, it names no model (the
+    Arena's)."""
     every = poll_seconds(session.pool.jobs_under_way(), session.seconds_left())
-    st.fragment(poll_progress, run_every=every)(session, finished)
+    st.fragment(poll_progress, run_every=every)(session, finished, named)
 
 
-def poll_progress(session: Session, finished: int) -> None:
+def poll_progress(session: Session, finished: int, named: bool = True) -> None:
     """Polls the runs: the real state of the next job; the page reruns when nothing is left
     to run, or when a result arrived and what is left takes a while, so the script itself
     never waits."""
@@ -68,5 +69,8 @@ def poll_progress(session: Session, finished: int) -> None:
     if not pending or (arrived and session.seconds_left() > SOON_S):
         st.rerun(scope="app")
     job = pending[0]
+    if not named:
+        st.progress(session.progress(), text=f"Preparing results · {len(pending)} left")
+        return
     text = f"{job_text(job)} · {as_text(job.photo.title)} · {len(pending)} left"
     st.progress(session.progress(), text=text)

@@ -125,6 +125,11 @@ class Row:
     win_rate: float
     votes_to_target: int  # more battles for an interval of the target width, estimated
 
+    @property
+    def settled(self) -> bool:
+        """Enough battles for its interval to mean something (MIN_BATTLES)."""
+        return self.battles >= MIN_BATTLES
+
 
 @dataclass(frozen=True)
 class Leaderboard:
@@ -134,6 +139,9 @@ class Leaderboard:
 
 
 TARGET_WIDTH = 100.0  # rating points: a 95% interval of +-50
+# Fewer battles than this and a bootstrap interval means little (one vote resampled is
+# always the same vote); GenAI-Arena asks for 50 per model.
+MIN_BATTLES = 50
 
 
 def leaderboard(
@@ -151,6 +159,7 @@ def leaderboard(
     width = high - low
     # An interval narrows as one over the root of the battles.
     more = np.ceil(played * ((width / target_width) ** 2 - 1)).clip(0)
+    more = np.maximum(more, MIN_BATTLES - played)
     order = np.argsort(-point)
     rows = [
         Row(outcomes.models[x], float(point[x]), float(low[x]), float(high[x]),

@@ -173,7 +173,7 @@ def show_vote(session: Session, voter: str) -> None:
         st.warning(problem)
     if session.busy and reveal is None:
         with progress_column:
-            show_progress(session, session.finished)
+            show_progress(session, session.finished, named=False)
     if not photos:
         st.button("Vote on the sample portraits", type="primary", on_click=add_samples,
                   args=(session,))  # fmt: skip
