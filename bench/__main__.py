@@ -237,6 +237,10 @@ def main() -> None:
         from bench.models import main as models
 
         sys.exit(models(sys.argv[2:]))
+    if sys.argv[1:2] == ["arena"]:  # `python -m bench arena`: leaderboard and next pair
+        from bench.arena import main as arena
+
+        sys.exit(arena(sys.argv[2:]))
     if sys.argv[1:2] == ["ui"]:  # `python -m bench ui`: cold start and slider in a browser
         from bench.ui import main as ui
 

@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
         store = VoteStore(args.db if args.db is None or "://" in args.db
                           else f"sqlite:///{Path(args.db).resolve()}")  # fmt: skip
         if args.verb == "leaderboard":
-            battles = store.battles(args.view, args.photos)
+            battles = store.outcomes(args.view, args.photos)
             if not battles:
                 print("No votes yet.")
                 return 0

@@ -37,6 +37,15 @@ LOADED_RESULT_IMAGES = """() => {
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 
 
+# The runs' progress bar gone for five polls (poll with polling=100): the bar is redrawn on
+# every poll of the runs, so a single look can fall between two of its draws.
+QUIET = """() => {
+    const busy = document.querySelector('[data-testid="stProgress"]');
+    window.quietPolls = busy ? 0 : (window.quietPolls || 0) + 1;
+    return window.quietPolls >= 5;
+}"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -24,6 +24,7 @@ from tests.browser import (
     IDLE,
     LOADED_RESULT_IMAGES,
     ONE_SLIDER,
+    QUIET,
     free_port,
     wait_healthy,
 )
@@ -501,7 +502,6 @@ NAMES_SHOWN = """names => {
 }"""
 
 
-NO_PROGRESS = "() => !document.querySelector('[data-testid=\"stProgress\"]')"
 VERDICTS_IN_VIEW = """height => {
     const verdicts = [...document.querySelectorAll('button')].filter(
         b => /better|Tie|Both bad/.test(b.innerText));
@@ -534,7 +534,8 @@ def test_a_blind_vote_in_the_arena(browser, server_url, server_home):
     page.goto(f"{server_url}/arena")
     page.get_by_role("button", name="Vote on the sample portraits").click()
     page.get_by_role("button", name="A better").wait_for(timeout=120_000)
-    page.wait_for_function(NO_PROGRESS, timeout=120_000)  # the models' runs ended
+    arena_pair(page)
+    page.wait_for_function(QUIET, polling=100, timeout=120_000)  # the models' runs ended
     first = arena_pair(page)
     assert page.evaluate(NAMES_SHOWN, ARENA_NAMES) == []
     page.wait_for_function(VERDICTS_IN_VIEW, arg=900, timeout=30_000)  # the first screen

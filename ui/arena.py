@@ -21,7 +21,7 @@ from evaluation.arena.store import DatabaseUnavailable, VoteStore, default_url
 from evaluation.arena.votes import A_WINS, B_WINS, BOTH_BAD, TIE, Pair, new_id, photo_fingerprint
 from models import registry
 from service import ResultKey, Session, StoredPhoto, ViewKey
-from ui.render import Shown
+from ui.render import Shown, ViewChoice, Views
 from ui.settings import Look
 
 VOTER_COOKIE = "arena_voter"
@@ -35,7 +35,8 @@ VERDICTS = (
     ("B better", B_WINS, "B"),
 )
 LOOK = Look(DEFAULT_STRENGTH, "gaussian", True)  # the arena's blur: the app's defaults
-PAIR, OUTBOX, REVEAL, SEEN = "arena:pair", "arena:outbox", "arena:reveal", "arena:seen"
+PAIR, NEXT, SEEN = "arena:pair", "arena:next", "arena:seen"  # on screen, after it, seen
+OUTBOX, REVEAL = "arena:outbox", "arena:reveal"
 
 
 def app_version() -> str:
@@ -135,7 +136,8 @@ def choose_pair(
     seen_by_store,
 ) -> OnScreen | None:  # fmt: skip
     """The next pair to show: over the photos in a random order, the first that still has
-    a pair this voter has not seen there, paired by evaluation.arena.pairs."""
+    a pair this voter has not seen there (here or, by the database, before), paired by
+    evaluation.arena.pairs."""
     ratings = {row.model: row.rating for row in board.rows} if board else {}
     battles = {row.model: row.battles for row in board.rows} if board else {}
     rng = random.Random()
@@ -154,9 +156,27 @@ def choose_pair(
             voter, print_, photo_set(photo), pair[0], pair[1], setup(keys[0], LOOK),
             setup(keys[1], LOOK), app_version(),
         )  # fmt: skip
-        seen_here.add((print_, frozenset(pair)))
         return OnScreen(shown, photo.id, keys)
     return None
+
+
+def mark_seen(on_screen: OnScreen) -> None:
+    """This session never shows the pair again on that photo (the database says so too,
+    once the pair's record is in)."""
+    pair = on_screen.pair
+    st.session_state.setdefault(SEEN, set()).add(
+        (pair.photo, frozenset((pair.model_a, pair.model_b)))
+    )
+
+
+def pair_images(session: Session, on_screen: OnScreen, view: str, side: int) -> list[bytes]:
+    """A's and B's images in ``view``, ``side`` pixels at most (kept in the session)."""
+    photo = session.photo(on_screen.photo_id)
+    items = on_screen.items(session)
+    if photo is None or items is None:
+        return []
+    views = Views(session, photo, side)
+    return [views.image(item, ViewChoice(view), LOOK) for item in items]
 
 
 def cast(winner: str, voter: str) -> None:
@@ -235,7 +255,7 @@ def cached_leaderboard(view: str | None, photo_set_name: str | None) -> Leaderbo
 @st.cache_data(show_spinner=False, max_entries=16)
 def _leaderboard(url: str, count: int, view, photo_set_name, _store: VoteStore) -> Leaderboard:
     """Fitted once per database, vote count and filter."""
-    return leaderboard(_store.battles(view, photo_set_name))
+    return leaderboard(_store.outcomes(view, photo_set_name))
 
 
 def last_board() -> Leaderboard | None:

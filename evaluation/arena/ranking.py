@@ -34,6 +34,8 @@ class Outcomes:
 
     @classmethod
     def of(cls, battles: Sequence[Battle]) -> Outcomes:
+        """From votes in the order cast: anything with model_a, model_b and winner (a
+        Battle, a row of VoteStore.outcomes)."""
         models = sorted({m for battle in battles for m in (battle.model_a, battle.model_b)})
         index = {model: i for i, model in enumerate(models)}
         a = np.array([index[battle.model_a] for battle in battles], dtype=np.int64)

@@ -255,6 +255,18 @@ class VoteStore:
             for row in rows
         ]  # fmt: skip
 
+    def outcomes(self, view: str | None = None, photo_set: str | None = None) -> list:
+        """Every counted vote's (model_a, model_b, winner), oldest first: what the
+        leaderboard needs, read without the rest of each row."""
+        query = sa.select(pairs.c.model_a, pairs.c.model_b, votes.c.winner).join(
+            votes, votes.c.pair_id == pairs.c.id
+        )
+        if view:
+            query = query.where(votes.c.view == view)
+        if photo_set:
+            query = query.where(pairs.c.photo_set == photo_set)
+        return self._guarded(self._rows, query.order_by(votes.c.voted_at, pairs.c.id))
+
     def count(self) -> int:
         """How many votes are counted (cheap: the leaderboard is refitted when it changes)."""
         query = sa.select(sa.func.count()).select_from(votes)

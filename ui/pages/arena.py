@@ -4,6 +4,7 @@ next pair; the votes add up to the leaderboard (its own tab)."""
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 
 import streamlit as st
@@ -16,8 +17,10 @@ from service import PhotoFile, Session, StoredPhoto, configure_logging
 from ui.arena import (
     ARENA_VIEWS,
     LOOK,
+    NEXT,
     PAIR,
     REVEAL,
+    SEEN,
     VERDICTS,
     OnScreen,
     arena_store,
@@ -25,7 +28,9 @@ from ui.arena import (
     choose_pair,
     fingerprint,
     last_board,
+    mark_seen,
     outbox,
+    pair_images,
     reveal_text,
     seen_by_store,
     send_waiting,
@@ -93,15 +98,38 @@ def run_missing(session: Session, photos: list[StoredPhoto], specs: list, device
 
 
 def current_pair(session: Session, photos: list[StoredPhoto], voter: str) -> OnScreen | None:
-    """The pair on screen, kept until it is voted on; a new one when there is none."""
+    """The pair on screen, kept until it is voted on; then the one prepared after it, or
+    a new one."""
     on_screen: OnScreen | None = st.session_state.get(PAIR)
     if on_screen is not None and on_screen.items(session) is not None:
         return on_screen
-    on_screen = choose_pair(session, photos, voter, last_board(), partial(seen_by_store, voter))
+    upcoming: OnScreen | None = st.session_state.pop(NEXT, None)
+    if upcoming is not None and upcoming.items(session) is not None and not seen(upcoming):
+        on_screen = upcoming
+    else:
+        on_screen = choose_pair(session, photos, voter, last_board(), partial(seen_by_store, voter))
     st.session_state[PAIR] = on_screen
     if on_screen is not None:
+        mark_seen(on_screen)
         outbox().add(on_screen.pair)  # recorded as shown before it is drawn
     return on_screen
+
+
+def seen(on_screen: OnScreen) -> bool:
+    pair = on_screen.pair
+    return (pair.photo, frozenset((pair.model_a, pair.model_b))) in st.session_state.get(SEEN, ())
+
+
+def prepare_next(session: Session, photos: list[StoredPhoto], voter: str, view: str) -> None:
+    """Chooses the pair after the one on screen and draws its images in the background
+    while the voter looks, so that a vote shows it at once."""
+    if st.session_state.get(NEXT) is not None:
+        return
+    upcoming = choose_pair(session, photos, voter, last_board(), partial(seen_by_store, voter))
+    st.session_state[NEXT] = upcoming
+    if upcoming is not None:
+        args = (session, upcoming, view, grid_side(2))
+        threading.Thread(target=pair_images, args=args, name="arena-next", daemon=True).start()
 
 
 ARENA_IMAGE_HEIGHT = 430  # CSS pixels: the pair and the verdicts fit a 1440x900 window
@@ -111,17 +139,17 @@ def show_pair(session: Session, on_screen: OnScreen, voter: str) -> None:
     """A and B side by side at the same size (on a phone too), the verdicts below them,
     the zoom on the same spot of both below that."""
     photo = session.photo(on_screen.photo_id)
-    items = on_screen.items(session)
     view = st.session_state.get("arena:view") or ARENA_VIEWS[0]
     views = Views(session, photo, grid_side(2))
-    choice = ViewChoice(view)
     h, w = photo.preview.shape[:2]
     width = round(ARENA_IMAGE_HEIGHT * w / h)
     with st.container(horizontal=True, gap="medium"):
-        for side, item in zip("AB", items, strict=True):
+        for side, image in zip(
+            "AB", pair_images(session, on_screen, view, views.side), strict=True
+        ):
             with st.container(width="stretch", gap="small"):
                 st.markdown(f"**{side}**")
-                show_image(views.image(item, choice, LOOK), width)
+                show_image(image, width)
     with st.container(horizontal=True, gap="small", wrap=True):
         for text, winner, key in VERDICTS:
             st.button(
@@ -129,7 +157,7 @@ def show_pair(session: Session, on_screen: OnScreen, voter: str) -> None:
                 width="stretch", type="primary" if winner in (A_WINS, B_WINS) else "secondary",
             )  # fmt: skip
     st.caption(f"Photo: {as_text(photo.title)}")
-    show_zoom(views, items, choice, LOOK, titles=["A", "B"])
+    show_zoom(views, on_screen.items(session), ViewChoice(view), LOOK, titles=["A", "B"])
 
 
 TABS = ("Vote", "Leaderboard", "Models")
@@ -159,19 +187,21 @@ def show_vote(session: Session, voter: str) -> None:
     device = resolve_device("Auto")
     if photos:
         run_missing(session, photos, arena_models(), device)
-        wait_if_soon(session)
     view_column, progress_column = st.columns([2, 3], vertical_alignment="bottom")
     with view_column:
         st.segmented_control("View", ARENA_VIEWS, default=ARENA_VIEWS[0], key="arena:view",
                              required=True)  # fmt: skip
     on_screen = current_pair(session, photos, voter) if photos else None
+    if on_screen is None and photos and session.busy:
+        wait_if_soon(session)  # no pair yet: the first results may be a moment away
+        on_screen = current_pair(session, photos, voter)
     problems = send_waiting()  # the last vote and the new pair, before the pair is drawn
     if reveal is not None:
         with progress_column:
-            st.success(reveal_text(*reveal))
+            st.success(reveal_text(*reveal), icon=":material/how_to_vote:")
     for problem in problems:
         st.warning(problem)
-    if session.busy and reveal is None:
+    if session.busy:  # polls, and reruns the page when the runs end
         with progress_column:
             show_progress(session, session.finished, named=False)
     if not photos:
@@ -181,7 +211,10 @@ def show_vote(session: Session, voter: str) -> None:
     elif on_screen is not None:
         show_pair(session, on_screen, voter)
         share_photo(session, on_screen)
-    elif not session.busy:
+        prepare_next(session, photos, voter, st.session_state.get("arena:view") or ARENA_VIEWS[0])
+    elif session.busy:
+        st.info("The next pair is being prepared: the models are still running.")
+    else:
         st.info(
             "You have voted on every pair of these photos' results: upload more photos on "
             "the Compare page, or let the arena run more models (Models tab)."
