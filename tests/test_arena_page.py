@@ -4,6 +4,7 @@ that goes away keeps the vote until it is back."""
 
 from __future__ import annotations
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from evaluation.arena.store import VoteStore
@@ -122,3 +123,53 @@ def test_each_view_draws_both_results_anew():
         drawn[view] = image_urls(at)
     assert all(len(urls) == 2 for urls in drawn.values()), drawn
     assert len({url for urls in drawn.values() for url in urls}) == 6
+
+
+def test_votes_on_photos_with_a_true_matte_are_set_against_the_sad():
+    """A photo's true matte (here SINet's recorded mask, so SINet's SAD is the lowest)
+    makes the Leaderboard tab say how the votes' order agrees with the SAD order: votes
+    for SINet agree (+1)."""
+    from tests.references import reference_mask
+
+    at = with_samples(arena_page())
+    at.session_state["session"].photo("sample").set_truth(
+        reference_mask("sinet_reference", "astronaut")
+    )
+    voted = 0
+    while (on := on_screen(at)) is not None:
+        pair = on.pair
+        if on.photo_id == "sample" and "sinet" in (pair.model_a, pair.model_b):
+            at = vote(at, "A better" if pair.model_a == "sinet" else "B better")
+            voted += 1
+        else:
+            at = vote(at, "Tie" if on.photo_id != "sample" else "Both bad")
+    assert voted == 4  # SINet against each of the four others
+    at.session_state["arena:tab"] = "Leaderboard"
+    at.run()
+    (said,) = [m.value for m in at.markdown if m.value.startswith("**Votes and ground truth:**")]
+    assert "on the 1 photo(s) with a true matte, 10 votes order 5 models" in said
+    assert "τ = " in said
+    tau = float(said.split("τ = ")[1].split()[0])
+    # SINet first in both orders; the other pairs' both-bad votes leave them level.
+    assert tau > 0, said
+
+
+def test_photos_other_users_shared_can_be_voted_on(arena_db):
+    from evaluation.arena.votes import photo_fingerprint
+    from photo.decode import decode_photo
+    from photo.samples import sample_path
+
+    data = sample_path("camera.png").read_bytes()
+    store = VoteStore(f"sqlite:///{arena_db}")
+    fingerprint = photo_fingerprint(np.asarray(decode_photo(data, "camera.png").image))
+    store.share_photo(fingerprint, "their-camera.png", data)
+    at = arena_page()
+    toggle = next(t for t in at.toggle if t.label.startswith("Also vote on photos other users"))
+    assert "(1 new)" in toggle.label
+    at = toggle.set_value(True).run()
+    assert at.session_state["session"].wait(120)
+    at = at.run()
+    assert on_screen(at).photo_id.startswith("shared:")
+    at = vote(at, "Tie")
+    (battle,) = store.battles()
+    assert battle.photo_set == "shared"

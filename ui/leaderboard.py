@@ -5,14 +5,25 @@ from __future__ import annotations
 
 import streamlit as st
 
-from evaluation.arena.ranking import MIN_BATTLES, TARGET_WIDTH, Leaderboard
-from ui.arena import ARENA_VIEWS, cached_leaderboard, label
+from evaluation.arena.ranking import (
+    MIN_BATTLES,
+    TARGET_WIDTH,
+    Leaderboard,
+    agreement,
+    leaderboard,
+)  # fmt: skip
+from evaluation.arena.store import DatabaseUnavailable
+from models import registry
+from service import Session
+from ui.arena import ARENA_VIEWS, arena_store, cached_leaderboard, candidates, fingerprint, label
+from ui.render import Shown
+from ui.truth import truth_scores
 
 ALL = "All"
 PHOTO_SETS = (ALL, "sample", "upload", "shared", "imported")
 
 
-def show_leaderboard() -> None:
+def show_leaderboard(session: Session) -> None:
     view_column, set_column = st.columns(2)
     view = view_column.selectbox("Votes in the view", (ALL, *ARENA_VIEWS), key="board:view")
     photos = set_column.selectbox("On photos", PHOTO_SETS, key="board:set")
@@ -25,6 +36,7 @@ def show_leaderboard() -> None:
         return
     show_table(board)
     show_heatmap(board)
+    show_truth_agreement(session)
 
 
 def show_table(board: Leaderboard) -> None:
@@ -77,3 +89,41 @@ def show_heatmap(board: Leaderboard) -> None:
     st.caption("Win rate of the row's model against the column's (ties count half).")
     chart = (heat + text).properties(height=alt.Step(40))  # 40 px a row
     st.altair_chart(chart, width="stretch")
+
+
+def show_truth_agreement(session: Session) -> None:
+    """Where the session's photos have a true matte, how well the votes on those photos
+    order the models as their SAD does (Kendall's tau)."""
+    photos = [photo for photo in session.photos() if photo.truth is not None]
+    if not photos:
+        st.caption(
+            "With a photo's true matte (Compare page, *Against the ground truth*), this "
+            "tab also says how well the votes on it agree with the models' SAD."
+        )
+        return
+    errors: dict[str, list[float]] = {}
+    for photo in photos:
+        done = dict(session.done(photo.id))
+        keys = candidates(session, photo).values()
+        shown = [Shown(registry.get_spec(key[1]), done[key], key) for key in keys]
+        scored, _ = truth_scores(session, photo, shown)
+        for item, score in scored:
+            errors.setdefault(item.spec.key, []).append(score.sad)
+    mean_sad = {model: sum(values) / len(values) for model, values in errors.items()}
+    try:
+        fingerprints = [fingerprint(session, photo) for photo in photos]
+        votes = arena_store().outcomes(photos=fingerprints)
+    except DatabaseUnavailable:
+        return
+    if not votes:
+        st.caption("No votes yet on the photos with a true matte.")
+        return
+    board = leaderboard(votes, rounds=200)
+    tau, models = agreement({row.model: row.rating for row in board.rows}, mean_sad)
+    if models < 2:
+        return
+    st.markdown(
+        f"**Votes and ground truth:** on the {len(photos)} photo(s) with a true matte, "
+        f"{len(votes)} votes order {models} models as their SAD does with Kendall's "
+        f"τ = {tau:+.2f} (1: the same order, -1: reversed)."
+    )

@@ -185,3 +185,13 @@ def kendall_tau(first: Sequence[float], second: Sequence[float]) -> float:
 
 def win_probability(rating_a: float, rating_b: float) -> float:
     return 1.0 / (1.0 + BASE ** ((rating_b - rating_a) / SCALE))
+
+
+def agreement(ratings: dict[str, float], errors: dict[str, float]) -> tuple[float, int]:
+    """Kendall's tau between the votes' order (higher rating better) and a ground-truth
+    error's order (lower better, e.g. SAD) over the models both have, and how many."""
+    common = sorted(set(ratings) & set(errors))
+    if len(common) < 2:
+        return float("nan"), len(common)
+    tau = kendall_tau([ratings[m] for m in common], [-errors[m] for m in common])
+    return tau, len(common)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -255,9 +255,13 @@ class VoteStore:
             for row in rows
         ]  # fmt: skip
 
-    def outcomes(self, view: str | None = None, photo_set: str | None = None) -> list:
-        """Every counted vote's (model_a, model_b, winner), oldest first: what the
-        leaderboard needs, read without the rest of each row."""
+    def outcomes(
+        self, view: str | None = None, photo_set: str | None = None,
+        photos: Collection[str] | None = None,
+    ) -> list:  # fmt: skip
+        """Every counted vote's (model_a, model_b, winner), oldest first, optionally of one
+        view, one photo set or some photos (fingerprints): what the leaderboard needs, read
+        without the rest of each row."""
         query = sa.select(pairs.c.model_a, pairs.c.model_b, votes.c.winner).join(
             votes, votes.c.pair_id == pairs.c.id
         )
@@ -265,6 +269,8 @@ class VoteStore:
             query = query.where(votes.c.view == view)
         if photo_set:
             query = query.where(pairs.c.photo_set == photo_set)
+        if photos is not None:
+            query = query.where(pairs.c.photo.in_(list(photos)))
         return self._guarded(self._rows, query.order_by(votes.c.voted_at, pairs.c.id))
 
     def count(self) -> int:
@@ -290,12 +296,16 @@ class VoteStore:
         statement = _insert(photos, self.engine.dialect.name).values(row)
         self._guarded(self._write, statement.on_conflict_do_nothing())
 
-    def shared_photos(self) -> list[tuple[str, str, bytes]]:
-        """(fingerprint, file name, file bytes) of every shared photo, oldest first."""
-        query = sa.select(photos.c.fingerprint, photos.c.name, photos.c.data).order_by(
-            photos.c.shared_at
-        )
+    def shared_photos(self) -> list[tuple[str, str]]:
+        """(fingerprint, file name) of every shared photo, oldest first."""
+        query = sa.select(photos.c.fingerprint, photos.c.name).order_by(photos.c.shared_at)
         return [tuple(row) for row in self._guarded(self._rows, query)]
+
+    def shared_photo(self, fingerprint: str) -> bytes | None:
+        """A shared photo's file as it was uploaded."""
+        query = sa.select(photos.c.data).where(photos.c.fingerprint == fingerprint)
+        rows = self._guarded(self._rows, query)
+        return rows[0][0] if rows else None
 
     def close(self) -> None:
         self.engine.dispose()

@@ -12,6 +12,7 @@ import streamlit as st
 from evaluation.arena.store import DatabaseUnavailable
 from evaluation.arena.votes import A_WINS, B_WINS
 from models import REGISTRY, resolve_device
+from photo.decode import PhotoError
 from photo.samples import sample_path
 from service import PhotoFile, Session, StoredPhoto, configure_logging
 from ui.arena import (
@@ -174,7 +175,7 @@ def main() -> None:
             show_vote(session, voter)
     if board_tab.open:
         with board_tab:
-            show_leaderboard()
+            show_leaderboard(session)
     if models_tab.open:
         with models_tab:
             choose_models()
@@ -183,6 +184,7 @@ def main() -> None:
 def show_vote(session: Session, voter: str) -> None:
     st.caption(PITCH)
     reveal = st.session_state.pop(REVEAL, None)
+    add_shared(session)
     photos = session.photos()
     device = resolve_device("Auto")
     if photos:
@@ -219,6 +221,33 @@ def show_vote(session: Session, voter: str) -> None:
             "You have voted on every pair of these photos' results: upload more photos on "
             "the Compare page, or let the arena run more models (Models tab)."
         )
+
+
+MAX_SHARED = 12  # the newest photos other users shared, at most, per session
+
+
+def add_shared(session: Session) -> None:
+    """Photos other users of this server shared, when the voter asks for them."""
+    try:
+        shared = arena_store().shared_photos()
+    except DatabaseUnavailable:
+        return
+    mine = {fingerprint(session, photo) for photo in session.photos()}
+    others = [(print_, name) for print_, name in shared if print_ not in mine]
+    if not others and not st.session_state.get("arena:shared"):
+        return
+    if not st.toggle(f"Also vote on photos other users shared ({len(others)} new)",
+                     key="arena:shared"):  # fmt: skip
+        return
+    for print_, name in others[-MAX_SHARED:]:
+        data = arena_store().shared_photo(print_)
+        if data is None:
+            continue
+        try:
+            session.add_photo(f"shared:{print_[:16]}", f"Shared: {name}", "shared",
+                              PhotoFile(name, data))  # fmt: skip
+        except PhotoError:
+            continue  # a file this server cannot decode: the others still come
 
 
 def share_photo(session: Session, on_screen: OnScreen) -> None:
