@@ -52,7 +52,7 @@ def test_concurrent_voters_all_land(database_url):
     for thread in threads:
         thread.join()
     assert not errors
-    assert vote_rows(store) == 1600
+    assert vote_rows(store) == 1600 and store.tally() == (1600, 8)
     assert len(store.battles()) == 1600
 
 

@@ -34,6 +34,11 @@ def show_leaderboard(session: Session) -> None:
     if not board.rows:
         st.caption("No votes yet: vote above, and each model's rating appears here.")
         return
+    try:
+        votes, voters = arena_store().tally()
+        st.caption(f"{votes} votes by {voters} voters on this server's database in all.")
+    except DatabaseUnavailable:
+        pass
     show_table(board)
     show_heatmap(board)
     show_truth_agreement(session)

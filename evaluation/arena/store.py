@@ -278,6 +278,13 @@ class VoteStore:
         query = sa.select(sa.func.count()).select_from(votes)
         return self._guarded(self._rows, query)[0][0]
 
+    def tally(self) -> tuple[int, int]:
+        """(votes counted, distinct voters who cast them)."""
+        query = sa.select(sa.func.count(), sa.func.count(sa.distinct(pairs.c.voter))).join(
+            votes, votes.c.pair_id == pairs.c.id
+        )
+        return tuple(self._guarded(self._rows, query)[0])
+
     def shown_to(self, voter: str, photo: str) -> set[frozenset[str]]:
         """The model pairs already shown to ``voter`` on ``photo`` (in either order)."""
         query = sa.select(pairs.c.model_a, pairs.c.model_b).where(
