@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from commands import main
-from tests.test_arena_ranking import simulated
+from tests.arena_votes import simulated
 
 PUBLIC_NAMES = {"alpha": "BRIA RMBG 2.0", "bravo": "BiRefNet", "charlie": "Photoroom",
                 "delta": "removebg", "echo": "u2net"}  # fmt: skip

@@ -173,3 +173,24 @@ def test_photos_other_users_shared_can_be_voted_on(arena_db):
     at = vote(at, "Tie")
     (battle,) = store.battles()
     assert battle.photo_set == "shared"
+
+
+def test_an_upload_is_shared_only_while_ticked(arena_db):
+    from PIL import Image
+
+    from photo.samples import sample_path
+    from tests.apptest import png_bytes
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    data = png_bytes(Image.open(sample_path("astronaut.png")))
+    at.file_uploader[0].set_value(("me.png", data, "image/png")).run()
+    at = at.switch_page("ui/pages/arena.py").run()
+    assert at.session_state["session"].wait(120)
+    at = at.run()
+    store = VoteStore(f"sqlite:///{arena_db}")
+    box = next(c for c in at.checkbox if c.label == "Share this photo with the arena")
+    assert store.shared_photos() == []
+    at = box.check().run()
+    assert [name for _, name in store.shared_photos()] == ["me.png"]
+    at = next(c for c in at.checkbox if c.label.startswith("Share this photo")).uncheck().run()
+    assert store.shared_photos() == []

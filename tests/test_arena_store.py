@@ -173,3 +173,5 @@ def test_shared_photos_are_kept_once(database_url):
     store.share_photo(PHOTO, "me again.png", b"\x89PNG...")
     assert store.shared_photos() == [(PHOTO, "me.png")]
     assert store.shared_photo(PHOTO) == b"\x89PNG..." and store.shared_photo("0" * 64) is None
+    store.unshare_photo(PHOTO)
+    assert store.shared_photos() == [] and store.shared_photo(PHOTO) is None

@@ -303,6 +303,10 @@ class VoteStore:
         statement = _insert(photos, self.engine.dialect.name).values(row)
         self._guarded(self._write, statement.on_conflict_do_nothing())
 
+    def unshare_photo(self, fingerprint: str) -> None:
+        """Takes a shared photo back (votes on it keep only its fingerprint)."""
+        self._guarded(self._write, photos.delete().where(photos.c.fingerprint == fingerprint))
+
     def shared_photos(self) -> list[tuple[str, str]]:
         """(fingerprint, file name) of every shared photo, oldest first."""
         query = sa.select(photos.c.fingerprint, photos.c.name).order_by(photos.c.shared_at)

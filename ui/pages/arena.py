@@ -130,7 +130,8 @@ def prepare_next(session: Session, photos: list[StoredPhoto], voter: str, view: 
     st.session_state[NEXT] = upcoming
     if upcoming is not None:
         args = (session, upcoming, view, grid_side(2))
-        threading.Thread(target=pair_images, args=args, name="arena-next", daemon=True).start()
+        # Not a daemon: OpenCV aborts the process if a thread of its dies with the interpreter.
+        threading.Thread(target=pair_images, args=args, name="arena-next").start()
 
 
 ARENA_IMAGE_HEIGHT = 430  # CSS pixels: the pair and the verdicts fit a 1440x900 window
@@ -251,18 +252,34 @@ def add_shared(session: Session) -> None:
 
 
 def share_photo(session: Session, on_screen: OnScreen) -> None:
-    """Your photo may join the arena for other users of this server, if you tick it."""
+    """Your photo may join the arena for other users of this server, if you tick it (and
+    leaves it when you untick it)."""
     photo = session.photo(on_screen.photo_id)
     if photo is None or photo.id.startswith(("sample", "shared:")):
         return
     key = f"share:{photo.id}"
-    if st.checkbox("Share this photo with the arena", key=key,
-                   help="Other users of this server can then vote on it. Unticked, only "
-                   "a fingerprint of its pixels is kept with your votes."):  # fmt: skip
-        try:
-            arena_store().share_photo(fingerprint(session, photo), photo.file.name, photo.file.data)
-        except DatabaseUnavailable as error:
-            st.warning(f"Not shared yet: {error}")
+    st.checkbox(
+        "Share this photo with the arena", key=key, on_change=toggle_share,
+        args=(session, photo, key),
+        help="Other users of this server can then vote on it. Unticked, only a fingerprint "
+        "of its pixels is kept with your votes.",
+    )  # fmt: skip
+    problem = st.session_state.pop(f"{key}:problem", None)
+    if problem:
+        st.warning(problem)
+
+
+def toggle_share(session: Session, photo: StoredPhoto, key: str) -> None:
+    """The checkbox's callback: one write when it changes, not one per rerun."""
+    print_ = fingerprint(session, photo)
+    try:
+        if st.session_state[key]:
+            arena_store().share_photo(print_, photo.file.name, photo.file.data)
+        else:
+            arena_store().unshare_photo(print_)
+    except DatabaseUnavailable as error:
+        st.session_state[key] = not st.session_state[key]  # as the database has it
+        st.session_state[f"{key}:problem"] = f"Not changed: {error}"
 
 
 if __name__ == "__main__":
