@@ -194,3 +194,26 @@ def test_an_upload_is_shared_only_while_ticked(arena_db):
     assert [name for _, name in store.shared_photos()] == ["me.png"]
     at = next(c for c in at.checkbox if c.label.startswith("Share this photo")).uncheck().run()
     assert store.shared_photos() == []
+
+
+def test_no_image_address_comes_back_in_another_pair():
+    """An image's address is a hash of its bytes: each pair's images carry their showing's
+    id, so an address once named by a vote never names a model in a later pair (or on the
+    Compare page), while the pixels stay the same."""
+    import cv2
+
+    from ui.render import jpeg, unlinkable
+
+    at = with_samples(arena_page())
+    addresses = []
+    for _ in range(6):
+        addresses += image_urls(at)
+        at = vote(at, "Tie")
+    assert len(addresses) == 12 and len(set(addresses)) == 12
+    picture = np.zeros((8, 8, 3), np.uint8)
+    picture[2:5] = 200
+    data = jpeg(picture)
+    marked = unlinkable(data, "pair-1A")
+    assert marked != data and unlinkable(data, "pair-2A") != marked
+    decoded = [cv2.imdecode(np.frombuffer(d, np.uint8), cv2.IMREAD_COLOR) for d in (data, marked)]
+    assert np.array_equal(*decoded)

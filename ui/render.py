@@ -49,6 +49,16 @@ def jpeg(pixels: np.ndarray, quality: int = 88) -> bytes:
     return data.tobytes()
 
 
+def unlinkable(data: bytes, showing: str) -> bytes:
+    """The same picture with ``showing`` (an id of this pair and side) in a JPEG comment:
+    an image's address on the page is a hash of its bytes, so without it the same model's
+    image would come back at the same address in a later pair, or the Compare page's, and
+    an address once named would name the model again."""
+    assert data[:2] == b"\xff\xd8", "a JPEG starts with its SOI marker"
+    comment = showing.encode()
+    return data[:2] + b"\xff\xfe" + (len(comment) + 2).to_bytes(2, "big") + comment + data[2:]
+
+
 def grid_side(models: int) -> int:
     """Pixels on the longer side of each grid image: twice its width on a 1440 px wide
     window (sharp on HiDPI screens), never more than the preview. Smaller images for more

@@ -11,7 +11,7 @@ import streamlit as st
 import blur
 from blur.zoom import ZOOMS, Square, square_at, subject_top
 from ui.components.spot_picker import picked, spot_picker
-from ui.render import ZOOM_TILE, Shown, ViewChoice, Views, jpeg
+from ui.render import ZOOM_TILE, Shown, ViewChoice, Views, jpeg, unlinkable
 from ui.settings import Look
 from ui.text import as_text
 
@@ -22,10 +22,11 @@ def percent(zoom: int) -> str:
 
 def show_zoom(
     views: Views, found: list[Shown], choice: ViewChoice, look: Look,
-    titles: list[str] | None = None,
+    titles: list[str] | None = None, showing: str | None = None,
 ) -> None:  # fmt: skip
     """The same square of every result, from full-resolution data, side by side, each
-    under its title (the model's name unless ``titles`` are given)."""
+    under its title (the model's name unless ``titles`` are given); with ``showing`` (the
+    Arena's pair), no tile's address links it to one seen elsewhere (render.unlinkable)."""
     if not found:
         return
     photo = views.photo
@@ -64,7 +65,10 @@ def show_zoom(
             for item, title in zip(found, titles, strict=True):
                 with st.container(width=ZOOM_TILE, gap="small"):
                     st.markdown(f"**{as_text(title)}**")
-                    st.image(views.zoom_tile(item, choice, look, square), width=ZOOM_TILE)
+                    tile = views.zoom_tile(item, choice, look, square)
+                    if showing:
+                        tile = unlinkable(tile, f"{showing}{title}")
+                    st.image(tile, width=ZOOM_TILE)
 
 
 def move_spot(picker: str, spot: tuple[str, str]) -> None:

@@ -41,7 +41,7 @@ from ui.grid import show_image
 from ui.intake import SAMPLE_ID
 from ui.leaderboard import show_leaderboard
 from ui.progress import show_progress, wait_if_soon
-from ui.render import ViewChoice, Views, grid_side
+from ui.render import ViewChoice, Views, grid_side, unlinkable
 from ui.state import user_session
 from ui.text import as_text
 from ui.zoom import show_zoom
@@ -151,7 +151,7 @@ def show_pair(session: Session, on_screen: OnScreen, voter: str) -> None:
         ):
             with st.container(width="stretch", gap="small"):
                 st.markdown(f"**{side}**")
-                show_image(image, width)
+                show_image(unlinkable(image, f"{on_screen.pair.id}{side}{view}"), width)
     with st.container(horizontal=True, gap="small", wrap=True):
         for text, winner, key in VERDICTS:
             st.button(
@@ -159,7 +159,8 @@ def show_pair(session: Session, on_screen: OnScreen, voter: str) -> None:
                 width="stretch", type="primary" if winner in (A_WINS, B_WINS) else "secondary",
             )  # fmt: skip
     st.caption(f"Photo: {as_text(photo.title)}")
-    show_zoom(views, on_screen.items(session), ViewChoice(view), LOOK, titles=["A", "B"])
+    items = on_screen.items(session)
+    show_zoom(views, items, ViewChoice(view), LOOK, titles=["A", "B"], showing=on_screen.pair.id)
 
 
 TABS = ("Vote", "Leaderboard", "Models")
