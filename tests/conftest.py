@@ -169,8 +169,9 @@ def online(monkeypatch):
 @pytest.fixture(scope="session")
 def postgres_server():
     """One real PostgreSQL server for the test session (tests/databases.py)."""
-    from tests.databases import PostgresServer
+    from tests.databases import PostgresServer, postgres_or_skip
 
+    postgres_or_skip()
     server = PostgresServer()
     yield server
     server.stop()

@@ -23,6 +23,8 @@ def test_the_fit_recovers_the_order_of_known_strengths():
     for row in board.rows:
         assert abs(row.rating - truth[row.model]) < 40, row
         assert row.low < row.rating < row.high
+    points = ranking.point_ratings(simulated(3000, seed=1))
+    assert points == pytest.approx({row.model: row.rating for row in board.rows})
 
 
 def test_the_intervals_cover_the_truth_about_95_percent_of_the_time():

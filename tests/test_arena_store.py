@@ -108,7 +108,9 @@ for n in range(100_000):
 
 
 def test_a_writer_killed_in_the_middle_loses_no_committed_vote(database_url):
-    VoteStore(database_url).close()  # the schema first, so the writer only writes votes
+    schema = VoteStore(database_url)
+    schema.count()  # the schema first, so the writer only writes votes
+    schema.close()
     writer = subprocess.Popen(
         [sys.executable, "-c", WRITER, database_url], cwd=ROOT, stdout=subprocess.PIPE,
         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -132,30 +134,59 @@ def test_a_writer_killed_in_the_middle_loses_no_committed_vote(database_url):
 
 def test_an_unreachable_database_says_what_to_do():
     url = "postgresql://arena:secret@127.0.0.1:9/votes"  # port 9: nothing listens
-    start = time.monotonic()
+    store = VoteStore(url)  # connects on first use
     with pytest.raises(DatabaseUnavailable) as raised:
-        VoteStore(url)
+        store.count()
     message = str(raised.value)
-    assert time.monotonic() - start < 30
     assert "cannot be reached" in message and "PORTRAIT_BLUR_DB" in message
     assert "secret" not in message and "127.0.0.1:9" in message
+
+
+def test_a_server_that_does_not_answer_costs_one_timeout_not_one_per_call(monkeypatch):
+    """A host that takes the connection and never answers (a firewall, a hung server):
+    the store gives up after its connect timeout, then says so at once while RETRY_S
+    lasts, so a page that asks several times per rerun does not wait each time."""
+    import socket
+
+    monkeypatch.setattr(arena_store, "CONNECT_TIMEOUT_S", 1)
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()  # accepted by the kernel, never answered
+    try:
+        store = VoteStore(f"postgresql://arena@127.0.0.1:{silent.getsockname()[1]}/votes")
+        start = time.monotonic()
+        with pytest.raises(DatabaseUnavailable):
+            store.count()
+        first = time.monotonic() - start
+        start = time.monotonic()
+        for _ in range(5):
+            with pytest.raises(DatabaseUnavailable):
+                store.shown_to("me", PHOTO)
+        again = time.monotonic() - start
+    finally:
+        silent.close()
+    assert first >= 1 and again < first  # one timeout, then the same answer at once
 
 
 def test_sqlite_by_default_in_the_data_folder_in_wal_mode(tmp_path, monkeypatch):
     monkeypatch.delenv(arena_store.DB_ENV, raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     store = VoteStore()
+    store.count()
     assert store.url == f"sqlite:///{tmp_path / 'data' / 'portrait-blur' / 'arena.db'}"
     with store.engine.connect() as connection:
         assert connection.execute(sa.text("PRAGMA journal_mode")).scalar_one() == "wal"
     monkeypatch.setenv(arena_store.DB_ENV, str(tmp_path / "moved.db"))
-    assert VoteStore().url == f"sqlite:///{tmp_path / 'moved.db'}"
+    moved = VoteStore()
+    moved.count()
+    assert moved.url == f"sqlite:///{tmp_path / 'moved.db'}"
     assert (tmp_path / "moved.db").exists()
 
 
 def test_migrations_reach_the_newest_schema_and_run_again(database_url):
     store = VoteStore(database_url)
-    VoteStore(database_url)  # a second start: nothing to do, nothing lost
+    store.count()
+    VoteStore(database_url).count()  # a second start: nothing to do, nothing lost
     with store.engine.connect() as connection:
         version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
         assert version.scalar_one() == "0001"
@@ -175,3 +206,29 @@ def test_shared_photos_are_kept_once(database_url):
     assert store.shared_photo(PHOTO) == b"\x89PNG..." and store.shared_photo("0" * 64) is None
     store.unshare_photo(PHOTO)
     assert store.shared_photos() == [] and store.shared_photo(PHOTO) is None
+
+
+def test_servers_starting_together_make_the_schema_once(database_url):
+    """Four stores of their own (as four app servers have) open a new database at the same
+    moment: one makes the schema, the others wait for it; none fails or hangs."""
+    start = threading.Barrier(4)
+    failures = []
+
+    def open_store() -> None:
+        store = VoteStore(database_url)
+        start.wait()
+        try:
+            store.count()
+        except Exception as error:  # reported below
+            failures.append(error)
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a store hung on the schema"
+    assert not failures
+    assert VoteStore(database_url).count() == 0

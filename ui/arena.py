@@ -73,11 +73,12 @@ def voter_cookie() -> str:
 
 @st.cache_resource(show_spinner=False)
 def _store(url: str) -> VoteStore:
-    return VoteStore(url)  # raises DatabaseUnavailable: not cached, tried again next time
+    return VoteStore(url)  # connects on first use
 
 
 def arena_store() -> VoteStore:
-    """This server's vote store (PORTRAIT_BLUR_DB, else SQLite in the user's data folder)."""
+    """This server's vote store (PORTRAIT_BLUR_DB, else SQLite in the user's data folder);
+    its methods raise DatabaseUnavailable while the database cannot be reached."""
     return _store(default_url())
 
 
@@ -195,13 +196,6 @@ def send_waiting() -> list[str]:
     return outbox().send(arena_store)
 
 
-def store_or_none() -> VoteStore | None:
-    try:
-        return arena_store()
-    except DatabaseUnavailable:
-        return None
-
-
 def seen_by_store(voter: str, photo: str) -> set[frozenset[str]]:
     """The pairs the database says ``voter`` saw on ``photo`` (none when it cannot say:
     this session's own memory of them still holds)."""
@@ -239,9 +233,7 @@ BOARD = "arena:board"  # the last leaderboard drawn: the pairing's ratings and b
 def cached_leaderboard(view: str | None, photo_set_name: str | None) -> Leaderboard | None:
     """The leaderboard of the votes so far (refitted when their number changes), or None
     when the database cannot be reached."""
-    store = store_or_none()
-    if store is None:
-        return None
+    store = arena_store()
     try:
         count = store.count()
         board = _leaderboard(store.url, count, view, photo_set_name, store)

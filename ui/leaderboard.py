@@ -10,7 +10,7 @@ from evaluation.arena.ranking import (
     TARGET_WIDTH,
     Leaderboard,
     agreement,
-    leaderboard,
+    point_ratings,
 )  # fmt: skip
 from evaluation.arena.store import DatabaseUnavailable
 from models import registry
@@ -123,8 +123,7 @@ def show_truth_agreement(session: Session) -> None:
     if not votes:
         st.caption("No votes yet on the photos with a true matte.")
         return
-    board = leaderboard(votes, rounds=200)
-    tau, models = agreement({row.model: row.rating for row in board.rows}, mean_sad)
+    tau, models = agreement(point_ratings(votes), mean_sad)
     if models < 2:
         return
     st.markdown(

@@ -95,6 +95,16 @@ def rating(log_strength: np.ndarray) -> np.ndarray:
     return INITIAL + SCALE * log_strength / np.log(BASE)
 
 
+def point_ratings(battles: Sequence[Battle]) -> dict[str, float]:
+    """Each model's Bradley-Terry rating, without intervals."""
+    outcomes = Outcomes.of(battles)
+    if not outcomes.models:
+        return {}
+    i, j, score, counts = outcomes.cells()
+    tables = _tables(i, j, score, counts.astype(float), len(outcomes.models))
+    return dict(zip(outcomes.models, rating(fit_strengths(*tables)).tolist(), strict=True))
+
+
 def bradley_terry(outcomes: Outcomes, rounds: int = ROUNDS, seed: int = 0):
     """(ratings, bootstrap ratings of shape (rounds, M)) on the arenas' scale."""
     i, j, score, counts = outcomes.cells()

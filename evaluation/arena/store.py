@@ -10,6 +10,7 @@ to that voter, and a pair's id counts once however often it is sent.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
@@ -24,6 +25,12 @@ DB_ENV = "PORTRAIT_BLUR_DB"  # a file path or a database URL
 APP_FOLDER = "portrait-blur"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another's lock
+CONNECT_TIMEOUT_S = 5  # PostgreSQL: a server that does not answer is unavailable after this
+# Alembic keeps its migration context in module globals: one migration at a time per
+# process (stores of many threads included); across processes, PostgreSQL's lock below.
+_MIGRATING = threading.Lock()
+MIGRATE_LOCK = 0x61726E61  # PostgreSQL advisory lock key for migrations ("arna")
+RETRY_S = 3.0  # after a failure, how long the store says so again without trying
 
 metadata = sa.MetaData()
 pairs = sa.Table(
@@ -85,7 +92,8 @@ def engine_for(url: str) -> sa.Engine:
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     parsed = sa.make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        connect = {"connect_timeout": CONNECT_TIMEOUT_S}
+        return sa.create_engine(parsed, pool_pre_ping=True, connect_args=connect)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
@@ -123,6 +131,9 @@ def migrate(engine: sa.Engine) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # App servers starting together on one database migrate one at a time.
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
@@ -138,20 +149,34 @@ def _utc(seconds: float | None = None) -> datetime:
 
 class VoteStore:
     """The arena's votes, pairs and shared photos in one database (``url``, see
-    default_url). Methods raise DatabaseUnavailable when the database cannot be used."""
+    default_url). Nothing connects until the first call, which brings the schema up to
+    date; methods raise DatabaseUnavailable when the database cannot be used, and for
+    RETRY_S after that raise it again at once (a page asks several times per rerun, and a
+    server that does not answer takes CONNECT_TIMEOUT_S each time)."""
 
     def __init__(self, url: str | None = None, engine: sa.Engine | None = None) -> None:
         self.url = url or default_url()
         self.engine = engine or engine_for(self.url)
-        self._guarded(migrate, self.engine)
+        self._migrated = False
+        self._failure: tuple[float, DatabaseUnavailable] | None = None  # (when, why)
 
     def _guarded(self, work, *args):
+        failure = self._failure
+        if failure is not None and time.monotonic() - failure[0] < RETRY_S:
+            raise failure[1]
         try:
-            return work(*args)
-        except sa.exc.OperationalError as error:
-            raise unavailable(self.url, error) from error
-        except sa.exc.InterfaceError as error:
-            raise unavailable(self.url, error) from error
+            if not self._migrated:
+                with _MIGRATING:
+                    if not self._migrated:
+                        migrate(self.engine)
+                        self._migrated = True
+            result = work(*args)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+            problem = unavailable(self.url, error)
+            self._failure = (time.monotonic(), problem)
+            raise problem from error
+        self._failure = None
+        return result
 
     def show(self, pair: Pair, seconds: float | None = None) -> None:
         """Records that ``pair`` was shown to its voter (again: nothing changes)."""

@@ -124,7 +124,7 @@ def seen(on_screen: OnScreen) -> bool:
 def prepare_next(session: Session, photos: list[StoredPhoto], voter: str, view: str) -> None:
     """Chooses the pair after the one on screen and draws its images in the background
     while the voter looks, so that a vote shows it at once."""
-    if st.session_state.get(NEXT) is not None:
+    if NEXT in st.session_state:  # prepared (None: nothing left now; a vote looks again)
         return
     upcoming = choose_pair(session, photos, voter, last_board(), partial(seen_by_store, voter))
     st.session_state[NEXT] = upcoming
