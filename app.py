@@ -31,6 +31,7 @@ PAGE_STYLE = """<style>
 # (file in ui/pages, title, icon); the first is the app's root URL.
 PAGE_FILES = (
     ("compare.py", "Compare", ":material/compare:"),
+    ("video.py", "Video", ":material/movie:"),
     ("arena.py", "Arena", ":material/how_to_vote:"),
 )
 

@@ -241,6 +241,10 @@ def main() -> None:
         from bench.arena import main as arena
 
         sys.exit(arena(sys.argv[2:]))
+    if sys.argv[1:2] == ["video"]:  # `python -m bench video`: frames per second over a clip
+        from bench.video import main as video
+
+        sys.exit(video(sys.argv[2:]))
     if sys.argv[1:2] == ["ui"]:  # `python -m bench ui`: cold start and slider in a browser
         from bench.ui import main as ui
 

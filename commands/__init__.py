@@ -4,6 +4,7 @@
     portrait-blur eval ...                         models scored against true mattes (evaluate)
     portrait-blur models [--check KEY | --update KEY]   the registry, one model's check, pins
     portrait-blur arena leaderboard | export | import  the arena's votes (arena)
+    portrait-blur video CLIP --model KEY --out DIR    every model over a clip, scored (video)
 
 Each subcommand is a module here with its own ``main(argv)``; ``args`` holds what they share.
 """
@@ -23,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         from commands import arena
 
         return arena.main(argv[1:])
+    if argv[:1] == ["video"]:
+        from commands import video
+
+        return video.main(argv[1:])
     if argv[:1] == ["models"]:
         from commands import models
 

@@ -33,7 +33,17 @@ from models import devices, hub
 from models.registry import ModelSpec
 from models.runtime import Guide, ModelResult, runs_on
 from service.environment import worker_environment
-from service.protocol import Done, Download, Failed, FromWorker, Load, Run, Stage
+from service.protocol import (
+    Done,
+    Download,
+    Failed,
+    FramesDone,
+    FromWorker,
+    Load,
+    Run,
+    RunFrames,
+    Stage,
+)  # fmt: skip
 
 log = logging.getLogger("portrait_blur.pool")
 
@@ -110,6 +120,22 @@ class JobState:
 
 
 StateListener = Callable[[JobState], None]
+
+
+@dataclass
+class FramesResult:
+    """One model's mattes of a batch of a clip's frames (N x H x W uint8), or why not."""
+
+    spec: ModelSpec
+    device: str
+    mattes: object = None  # np.ndarray; None when failed
+    inference_s: float = 0.0
+    load_s: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 def default_ram_budget_mb() -> int:
@@ -259,19 +285,53 @@ class ModelPool:
         failures come back as the result's error. None when ``cancelled()`` turned true
         while the job was still queued."""
         run_on = runs_on(spec, device)
-        offline = hub.offline_reason(spec.runner)  # a refined entry: what its refiner needs
+        result = ModelResult(spec=spec, device=run_on)
+
+        def message(hub_online: bool) -> Run:
+            return Run(spec.runner, photo.name, photo.data, hub_online, guide)
+
+        # One worker per refiner, whatever it refines.
+        result = self._job(spec.runner, run_on, message, result, on_state, cancelled)
+        if result is not None:
+            result.spec = spec
+        return result
+
+    def run_frames(
+        self,
+        spec: ModelSpec,
+        clip_id: str,
+        first: int,
+        frames,
+        device: str,
+        on_state: StateListener | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> FramesResult | None:
+        """One model on consecutive frames of a clip (N x H x W x 3 uint8 RGB, ``first``
+        the clip's index of the first): their mattes. Never raises; None when
+        ``cancelled()`` turned true while the job was still queued."""
+        run_on = runs_on(spec, device)
+
+        def message(hub_online: bool) -> RunFrames:
+            return RunFrames(spec, clip_id, first, frames, hub_online)
+
+        result = FramesResult(spec=spec, device=run_on)
+        return self._job(spec, run_on, message, result, on_state, cancelled, len(frames))
+
+    def _job(self, spec, run_on, message, result, on_state, cancelled, photos: int = 1):
+        """Lease ``spec``'s worker, wait for its turn, send ``message(hub_online)`` and
+        fill ``result`` from the answer."""
+        offline = hub.offline_reason(spec)
         if offline:
-            return ModelResult(spec=spec, device=run_on, error=offline)
+            result.error = offline
+            return result
         hub_online = hub.hub_reachable() if spec.repo else True
         report = on_state or (lambda state: None)
-        worker = self._lease(spec.runner, run_on)  # one worker per refiner, whatever it refines
+        worker = self._lease(spec, run_on)
         try:
             if not self._wait_turn(worker, report, cancelled or (lambda: False)):
                 return None
             try:
-                result = self._run_on(worker, spec.runner, photo, hub_online, report, guide)
-                result.spec = spec
-                return result
+                return self._run_on(worker, spec, message(hub_online), result, report, photos)
             finally:
                 worker.turn.release()
         finally:
@@ -374,16 +434,9 @@ class ModelPool:
             return False
         return gpu_need == 0 or sum(w.gpu_mb for w in workers) + gpu_need <= self.gpu_budget_mb
 
-    def _run_on(
-        self,
-        worker: Worker,
-        spec: ModelSpec,
-        photo: PhotoFile,
-        hub_online: bool,
-        report: StateListener,
-        guide: Guide | None = None,
-    ) -> ModelResult:
-        result = ModelResult(spec=spec, device=worker.device)
+    def _run_on(self, worker: Worker, spec: ModelSpec, message, result, report, photos: int):
+        """``message`` (a Run or RunFrames of ``photos`` images) on ``worker``, its answer
+        written into ``result``."""
         started = time.monotonic()
         if not worker.alive:
             if worker.process is not None:
@@ -398,10 +451,10 @@ class ModelPool:
                 return result
             worker.start()
             self.starts[(worker.key, worker.device)] += 1
-        self.jobs[(spec.key, worker.device)] += 1
+        self.jobs[(spec.key, worker.device)] += photos
         try:
-            worker.conn.send(Run(spec, photo.name, photo.data, hub_online, guide))
-            result, ran_from = self._follow(worker, spec, result, report)
+            worker.conn.send(message)
+            ran_from = self._follow(worker, spec, result, report, photos)
             if result.load_s:  # the user waited for the process and its imports too
                 result.load_s = max(result.load_s, ran_from - started)
             return result
@@ -409,25 +462,25 @@ class ModelPool:
             result.error = self._crashed(worker, spec)
             return result
 
-    def _follow(
-        self, worker: Worker, spec: ModelSpec, result: ModelResult, report: StateListener
-    ) -> tuple[ModelResult, float]:
-        """Relay the worker's progress on ``spec`` until it answers, or kill it when it takes
-        too long; also when the model started on the photo."""
+    def _follow(self, worker: Worker, spec: ModelSpec, result, report, photos: int) -> float:
+        """Relay the worker's progress on ``spec`` until it answers (into ``result``), or kill
+        it when it takes too long (``photos`` times a photo's limit); returns when the model
+        started on the job."""
         conn = worker.conn
         stage = JobState("running" if spec.key in worker.loaded else "loading", time.monotonic())
         while True:
             if not conn.poll(POLL_S):
                 if not worker.alive:
                     result.error = self._crashed(worker, spec)
-                    return result, stage.since
+                    return stage.since
                 waited = time.monotonic() - stage.since
-                if stage.stage == "running" and waited > spec.timeout(worker.device):
-                    result.error = self._timed_out(worker, spec, waited)
-                    return result, stage.since
+                limit = photos * spec.timeout(worker.device)
+                if stage.stage == "running" and waited > limit:
+                    result.error = self._timed_out(worker, spec, waited, limit, photos)
+                    return stage.since
                 if stage.stage != "running" and waited > self.load_stall_s:
                     result.error = self._stalled(worker, spec, waited)
-                    return result, stage.since
+                    return stage.since
                 continue
             message: FromWorker = conn.recv()
             if isinstance(message, Stage):
@@ -443,23 +496,31 @@ class ModelPool:
                 result.load_s = message.load_s
                 worker.loaded.add(spec.key)
                 worker.measure()
-                return result, stage.since
+                return stage.since
+            elif isinstance(message, FramesDone):
+                result.mattes, result.inference_s = message.mattes, message.inference_s
+                result.load_s = message.load_s
+                worker.loaded.add(spec.key)
+                worker.measure()
+                return stage.since
             elif isinstance(message, Failed):
                 result.error = message.message
                 log.error("%s failed on %s:\n%s", spec.label, worker.device, message.traceback)
                 if message.out_of_memory:
                     worker.stop()  # give the memory back to the models that come next
-                return result, stage.since
+                return stage.since
             else:
                 raise AssertionError(f"not a worker message: {message!r}")
 
-    def _timed_out(self, worker: Worker, spec: ModelSpec, waited: float) -> str:
-        limit = spec.timeout(worker.device)
+    def _timed_out(
+        self, worker: Worker, spec: ModelSpec, waited: float, limit: float, photos: int
+    ) -> str:
         log.error("%s on %s ran %.0f s, over its %.0f s limit: killed", spec.label,
                   worker.device, waited, limit)  # fmt: skip
         worker.stop()
         return (
-            f"{spec.label} took longer than {limit:g} s on this photo and was stopped "
+            f"{spec.label} took longer than {limit:g} s on "
+            f"{'this photo' if photos == 1 else f'{photos} frames of the clip'} and was stopped "
             "(its memory is freed; the next run starts it afresh). Try a smaller photo, "
             "CUDA or MPS, or untick it."
         )

@@ -1,9 +1,10 @@
 """The pool <-> worker wire protocol: every message both sides exchange, as one dataclass each.
 
 Messages are pickled over a ``multiprocessing.connection.Connection``. The pool sends
-``Load`` once, then one ``Run`` per photo and model (a worker group's process holds several
-models, each built on its first ``Run``); for each ``Run`` the worker sends any number of
-``Stage`` and ``Download`` reports, then exactly one ``Done`` or ``Failed``. Both sides
+``Load`` once, then one ``Run`` per photo and model, or one ``RunFrames`` per batch of a
+clip's frames (a worker group's process holds several models, each built on its first
+job); for each job the worker sends any number of ``Stage`` and ``Download`` reports, then
+exactly one ``Done`` (``FramesDone``) or ``Failed``. Both sides
 import this module, so a field added here is added for both.
 """
 
@@ -38,6 +39,20 @@ class Run:
     guide: Guide | None = None
 
 
+@dataclass(frozen=True)
+class RunFrames:
+    """Consecutive frames of one clip to segment with ``spec``, in order: N x H x W x 3 uint8
+    RGB, already scaled to the model's photo size. A model that carries state from frame
+    to frame (its segmenter has ``clip()``) starts afresh on a new ``clip_id`` or at
+    ``first == 0``."""
+
+    spec: ModelSpec
+    clip_id: str
+    first: int  # the clip's index of frames[0]
+    frames: np.ndarray
+    hub_online: bool
+
+
 # worker -> pool
 
 
@@ -67,6 +82,15 @@ class Done:
 
 
 @dataclass(frozen=True)
+class FramesDone:
+    """The frames' mattes (N x H x W uint8 at the frames' size), with the seconds they took."""
+
+    mattes: np.ndarray
+    inference_s: float  # all N frames
+    load_s: float
+
+
+@dataclass(frozen=True)
 class Failed:
     """The model could not load or run: one line for the user, the traceback for the log."""
 
@@ -75,5 +99,5 @@ class Failed:
     out_of_memory: bool  # the pool stops the worker to give its memory back
 
 
-ToWorker = Load | Run
-FromWorker = Stage | Download | Done | Failed
+ToWorker = Load | Run | RunFrames
+FromWorker = Stage | Download | Done | FramesDone | Failed

@@ -68,11 +68,52 @@ class Inputs:
         self._photo, self._images = None, {}
 
 
+class Clips:
+    """The segmenter of the clip each model is on: a model that carries state across
+    frames (``clip()``) gets a fresh one per clip; any other segments frame by frame."""
+
+    def __init__(self) -> None:
+        self._current: dict[str, tuple[str, object]] = {}  # model key -> (clip id, segmenter)
+
+    def segmenter(self, key: str, model, clip_id: str, first: int):
+        if not hasattr(model, "clip"):
+            return model
+        held = self._current.get(key)
+        if held is None or held[0] != clip_id or first == 0:
+            held = self._current[key] = (clip_id, model.clip())
+        return held[1]
+
+
+def segment_frames(segmenter, frames) -> tuple[object, float]:
+    """The mattes of N frames (N x H x W uint8) and their inference seconds in all."""
+    import numpy as np
+    from PIL import Image
+
+    from models import runtime
+
+    mattes, seconds = [], 0.0
+    for rgb in frames:
+        matte, took = runtime.segment(segmenter, Image.fromarray(rgb))
+        mattes.append(matte)
+        seconds += took
+    return np.stack(mattes), seconds
+
+
 def serve(conn: Connection) -> None:
     from models import hub, runtime
     from models.errors import caused_by_memory, describe_failure
     from service.memory import release_memory
-    from service.protocol import Done, Download, Failed, FromWorker, Load, Run, Stage
+    from service.protocol import (
+        Done,
+        Download,
+        Failed,
+        FramesDone,
+        FromWorker,
+        Load,
+        Run,
+        RunFrames,
+        Stage,
+    )  # fmt: skip
 
     load: Load = conn.recv()
     device = load.device
@@ -84,10 +125,10 @@ def serve(conn: Connection) -> None:
 
     hub.set_progress_listener(lambda label, done, total: send(Download(done, total)))
     segmenters = {}  # by registry key
-    inputs = Inputs()
+    inputs, clips = Inputs(), Clips()
     while True:
         try:
-            job: Run = conn.recv()
+            job: Run | RunFrames = conn.recv()
         except EOFError:
             return  # the pool closed its end: shut down
         spec = job.spec
@@ -100,6 +141,12 @@ def serve(conn: Connection) -> None:
                 start = time.perf_counter()
                 segmenters[spec.key] = runtime.build_segmenter(spec, device)
                 load_s = time.perf_counter() - start
+            if isinstance(job, RunFrames):
+                send(Stage("run"))
+                model = clips.segmenter(spec.key, segmenters[spec.key], job.clip_id, job.first)
+                mattes, inference_s = segment_frames(model, job.frames)
+                send(FramesDone(mattes, inference_s, load_s))
+                continue
             image = inputs.image(spec, job.photo_bytes, job.photo_name)
             send(Stage("run"))
             matte, inference_s = runtime.segment(segmenters[spec.key], image, job.guide)

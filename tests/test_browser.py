@@ -577,3 +577,60 @@ def test_a_blind_vote_in_the_arena(browser, server_url, server_home):
         voters = connection.execute(sa.text("SELECT DISTINCT voter FROM pairs")).scalars().all()
     assert voters == [voter]
     context.close()
+
+
+PLAYERS_LOADED = """n => {
+    const players = [...document.querySelectorAll('[data-testid="stMain"] video')];
+    return players.length === n && players.every(v => v.readyState >= 2);
+}"""
+PLAYER_TIMES = "() => [...document.querySelectorAll('video')].map(v => v.currentTime)"
+PLAYING = "() => [...document.querySelectorAll('video')].map(v => !v.paused)"
+
+
+def test_two_models_on_the_demo_clip_play_in_sync_with_their_scores(browser, server_url):
+    """The demo clip, two in-box models: their blurred clips side by side, one play, pause
+    and seek for both, the scores against the clip's exact mattes, and a worst frame that
+    every player jumps to."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{server_url}/video")
+    page.get_by_role("button", name="Try the demo clip").wait_for(timeout=60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    for name in IN_BOX:
+        if name not in ("MediaPipe Selfie landscape", "SINet"):
+            box = sidebar.locator("label").filter(has_text=model_label(name))
+            box.click()
+            page.wait_for_function(IDLE, timeout=30_000)
+    page.get_by_role("button", name="Try the demo clip").click()
+    page.wait_for_function(PLAYERS_LOADED, arg=2, timeout=180_000)
+    page.wait_for_function(QUIET, polling=100, timeout=60_000)
+    page.wait_for_function(IDLE, timeout=30_000)
+    main = page.locator('[data-testid="stMain"]')
+    for label in ("MediaPipe Selfie landscape", "SINet"):
+        main.get_by_text(label, exact=True).first.wait_for()
+    table = main.locator('[data-testid="stTable"]')
+    table.wait_for(timeout=30_000)
+    for column in ("Frames/s", "Flicker ‰", "Jumps %", "MAD", "dtSSD", "SINet"):
+        assert column in table.inner_text(), column
+    save_view(page, "video.png")
+    # A worst frame, clicked (a real click: the page may now play sound): every player shows it.
+    seek = main.locator("button[data-seek]").first
+    at = float(seek.get_attribute("data-seek"))
+    seek.click()
+    page.wait_for_function(f"() => ({PLAYER_TIMES})().every(t => Math.abs(t - {at}) < 0.05)")
+    # One play plays both; one pause pauses both; a seek on one moves the other.
+    page.evaluate("() => document.querySelectorAll('video')[1].play()")
+    page.wait_for_function(f"() => ({PLAYING})().every(p => p)", timeout=10_000)
+    page.evaluate("() => document.querySelectorAll('video')[0].pause()")
+    page.wait_for_function(f"() => ({PLAYING})().every(p => !p)", timeout=10_000)
+    page.evaluate("() => { document.querySelectorAll('video')[0].currentTime = 1.5; }")
+    page.wait_for_function(f"() => ({PLAYER_TIMES})().every(t => Math.abs(t - 1.5) < 0.05)")
+    # The other views are there too: other clips, loaded.
+    blurred = page.evaluate("() => [...document.querySelectorAll('video')].map(v => v.src)")
+    page.get_by_role("radio", name="Matte", exact=True).click()
+    page.wait_for_function(
+        "old => [...document.querySelectorAll('video')].every(v => !old.includes(v.src))",
+        arg=blurred, timeout=30_000,
+    )  # fmt: skip
+    page.wait_for_function(PLAYERS_LOADED, arg=2, timeout=30_000)
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.close()

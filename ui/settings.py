@@ -90,52 +90,45 @@ class Settings:
     finish: Finish
 
 
+def model_choices(per: str = "photo") -> tuple[str, list[ModelSpec]]:
+    """The compute device and the ticked models (drawn in the sidebar), with a warning for
+    each slow one: about its seconds per ``per`` (a photo, a frame)."""
+    choice = st.selectbox("Compute device", models.device_options())
+    st.subheader("Models")
+    hub.learn_download_sizes(models.registry.REGISTRY)  # real sizes, when online
+    states = {spec.key: hub.availability(spec) for spec in models.registry.REGISTRY}
+    chosen = [
+        spec
+        for spec in models.registry.REGISTRY
+        if st.checkbox(
+            model_choice_label(spec, states[spec.key]),
+            value=spec.default,
+            key=f"model:{spec.key}",
+            help=model_help(spec),
+        )
+    ]
+    device = models.resolve_device(choice)
+    for spec in chosen:
+        runs_on = models.runs_on(spec, device)
+        # A model that cannot run now says why in its card: no warning about its speed.
+        cannot = states[spec.key] in (hub.OFFLINE, hub.GATED)
+        if spec.seconds(runs_on) >= SLOW_S and not cannot:
+            on_cpu = runs_on == "cpu"
+            st.warning(
+                f"{spec.label} is slow on {'a CPU' if on_cpu else models.device_label(runs_on)}"
+                f": about {spec.seconds(runs_on):.0f} s per {per}"
+                + (" on two cores. A GPU takes seconds." if on_cpu else ".")
+            )
+    return device, chosen
+
+
 def sidebar() -> Settings:
     with st.sidebar:
         st.header("Settings")
-        choice = st.selectbox("Compute device", models.device_options())
-        st.subheader("Models")
-        hub.learn_download_sizes(models.registry.REGISTRY)  # real sizes, when online
-        states = {spec.key: hub.availability(spec) for spec in models.registry.REGISTRY}
-        chosen = [
-            spec
-            for spec in models.registry.REGISTRY
-            if st.checkbox(
-                model_choice_label(spec, states[spec.key]),
-                value=spec.default,
-                key=f"model:{spec.key}",
-                help=model_help(spec),
-            )
-        ]
-        device = models.resolve_device(choice)
-        for spec in chosen:
-            runs_on = models.runs_on(spec, device)
-            # A model that cannot run now says why in its card: no warning about its speed.
-            cannot = states[spec.key] in (hub.OFFLINE, hub.GATED)
-            if spec.seconds(runs_on) >= SLOW_S and not cannot:
-                on_cpu = runs_on == "cpu"
-                st.warning(
-                    f"{spec.label} is slow on {'a CPU' if on_cpu else models.device_label(runs_on)}"
-                    f": about {spec.seconds(runs_on):.0f} s per photo"
-                    + (" on two cores. A GPU takes seconds." if on_cpu else ".")
-                )
+        device, chosen = model_choices()
         chosen = refine_settings(chosen)
         mask = mask_settings()
-        st.subheader("Background blur")
-        lens = st.radio(
-            "Blur shape",
-            list(LENS_LABELS),
-            format_func=LENS_LABELS.get,
-            horizontal=True,
-            help="Lens: a disc-shaped blur whose highlights bloom, as portrait modes do.",
-        )
-        clean = st.toggle(
-            "Clean edges",
-            value=True,
-            help="In soft edges (hair, fur, motion blur) show the subject's own colour over the "
-            "blurred background, instead of the photo's mix with the sharp background behind it. "
-            "Also used for the cut-outs.",
-        )
+        lens, clean = blur_shape_settings()
         st.subheader("Downloads")
         keep_gps = st.toggle(
             "Keep GPS location",
@@ -144,6 +137,26 @@ def sidebar() -> Settings:
             "it was taken is removed unless this is on.",
         )
     return Settings(device, chosen, Finish(lens, clean, keep_gps, mask))
+
+
+def blur_shape_settings() -> tuple[str, bool]:
+    """The sidebar's Background blur section: the blur's shape and clean edges."""
+    st.subheader("Background blur")
+    lens = st.radio(
+        "Blur shape",
+        list(LENS_LABELS),
+        format_func=LENS_LABELS.get,
+        horizontal=True,
+        help="Lens: a disc-shaped blur whose highlights bloom, as portrait modes do.",
+    )
+    clean = st.toggle(
+        "Clean edges",
+        value=True,
+        help="In soft edges (hair, fur, motion blur) show the subject's own colour over the "
+        "blurred background, instead of the photo's mix with the sharp background behind it. "
+        "Also used for the cut-outs.",
+    )
+    return lens, clean
 
 
 def mask_settings() -> MaskControls:

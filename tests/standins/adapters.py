@@ -3,9 +3,9 @@ service's plumbing (loading, queueing, timeouts, crashes, memory, retries), neve
 quality; nothing they return is shown as a model result.
 
 The behaviour is the spec key's part before any "-" ("hangs-2" hangs like "hangs"): square,
-slow, hangs, crashes, greedy, broken, downloads, pickles. As the model runs in another process, a
-test switches behaviour between calls with flag files in the folder $STANDIN_FLAGS, and
-reads what happened there:
+slow, hangs, crashes, greedy, broken, downloads, pickles, flickers, counts. As the model
+runs in another process, a test switches behaviour between calls with flag files in the
+folder $STANDIN_FLAGS, and reads what happened there:
     <key>.broken   build fails as a model that is not downloaded yet fails
     <key>.hang     predict hangs (until the pool kills the worker)
     weights.pt     what a "pickles" model loads, asking torch for a full unpickle, as
@@ -79,6 +79,46 @@ class Slow(Square):
         return super().predict(image)
 
 
+class Flickers(Square):
+    """The centre square with each edge moved a few pixels at random on every call: a model
+    whose mask jumps from frame to frame on a still picture."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__(spec)
+        self._rng = np.random.default_rng(0)
+
+    def predict(self, image: Image.Image) -> np.ndarray:
+        w, h = image.size
+        top, bottom, left, right = self._rng.integers(-6, 7, size=4)
+        alpha = np.zeros((h, w), np.float32)
+        alpha[h // 4 + top : 3 * h // 4 + bottom, w // 4 + left : 3 * w // 4 + right] = 1.0
+        return alpha
+
+
+class _Counting:
+    """One clip's frames: frame k (from 0) comes back as a flat alpha of k / 255."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def predict(self, image: Image.Image) -> np.ndarray:
+        w, h = image.size
+        alpha = np.full((h, w), self.seen / 255, np.float32)
+        self.seen += 1
+        return alpha
+
+
+class Counts(Square):
+    """Carries state across a clip's frames, as a recurrent video model (RVM) does: its
+    ``clip()`` counts the frames it was handed; a still is a one-frame clip."""
+
+    def predict(self, image: Image.Image) -> np.ndarray:
+        return _Counting().predict(image)
+
+    def clip(self) -> _Counting:
+        return _Counting()
+
+
 def _broken(spec: ModelSpec, device: str):
     raise OSError("weights file is corrupt")
 
@@ -89,6 +129,8 @@ BEHAVIOURS = {
     "hangs": Hangs,
     "crashes": Crashes,
     "greedy": Greedy,
+    "flickers": Flickers,
+    "counts": Counts,
 }
 
 
