@@ -9,14 +9,19 @@ from blur.arrays import shrink
 
 RELAX_STEPS = 10  # smoothing passes per pyramid level of the fill, at least
 RELAX_BUDGET = 200_000  # pixel passes a level may spend on more smoothing
-
-
 def _relax(
     plate: np.ndarray, known_part: np.ndarray, missing: np.ndarray, steps: int
 ) -> np.ndarray:
-    """Smooth the missing share of each pixel towards its neighbours' (a harmonic fill)."""
+    """Smooth the missing share of each pixel towards its neighbours' (a harmonic fill).
+
+    Each step is ``known_part + missing * blur(plate)``, written into buffers made once:
+    the same floats as numpy's expression, about twice as fast on a large level."""
+    missing = np.ascontiguousarray(np.broadcast_to(missing, plate.shape))
+    plate, blurred = plate.copy(), np.empty_like(plate)
     for _ in range(steps):
-        plate = known_part + missing * cv2.blur(plate, (3, 3), borderType=cv2.BORDER_REPLICATE)
+        cv2.blur(plate, (3, 3), dst=blurred, borderType=cv2.BORDER_REPLICATE)
+        cv2.multiply(blurred, missing, dst=blurred)
+        cv2.add(known_part, blurred, dst=plate)
     return plate
 
 

