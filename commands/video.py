@@ -106,6 +106,9 @@ def main(argv: list[str]) -> int:
         follow(session)
     finally:
         pool.shutdown()
+    for result in session.results():
+        for view in ("Matte", "Overlay"):
+            session.view_file(result, view)
     rows = [result.scores() for result in session.results()]
     write_scores(args.out / "scores.csv", rows)
     for row in rows:

@@ -47,10 +47,11 @@ def test_a_models_pass_writes_every_view_with_the_clips_sound_times_and_shape(
     assert blurred.audio == "aac"
     assert audio_seconds(result.files["Blur"]) == pytest.approx(audio_seconds(clip), abs=0.05)
     source_times = [f.time_s for f in read_frames(clip, (48, 64))]
+    assert not result.files["Matte"].exists()  # made when first asked for
     for view in ("Blur", "Matte", "Overlay"):
-        times = [f.time_s for f in read_frames(result.files[view], (48, 64))]
+        times = [f.time_s for f in read_frames(session.view_file(result, view), (48, 64))]
         assert times == pytest.approx(source_times, abs=1e-3), view
-    mattes = list(read_mattes(result.files["mattes"]))
+    mattes = list(read_mattes(result.files["mattes"], (48, 64)))
     assert len(mattes) == 12 and mattes[0].shape == (64, 48)
     # The stand-in's square, exactly, in the lossless mattes: the centre is subject.
     assert mattes[0][32, 24] == 255 and mattes[0][2, 2] == 0

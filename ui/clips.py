@@ -148,8 +148,12 @@ def poll_progress(session: VideoSession, finished: int) -> None:
     st.progress(min(1.0, job.frames_done / total), text=text)
 
 
-def players(results: list[ClipResult], view: str, columns: int) -> None:
+def players(session: VideoSession, results: list[ClipResult], view: str, columns: int) -> None:
     """Every result's clip in ``view``, side by side, played in sync."""
+    if any(not result.files[view].exists() for result in results):
+        with st.spinner(f"Making the {view.lower()} clips from the exact mattes..."):
+            for result in results:
+                session.view_file(result, view)
     st.html(SYNC_SCRIPT, unsafe_allow_javascript=True)
     for start in range(0, len(results), columns):
         row = results[start : start + columns]

@@ -5,8 +5,9 @@ model's photo size, N x H x W x 3 uint8, and the clip's index of the first; N ma
 so this module runs the same in the app (the shared model pool), the CLI, tests and bench.
 While the model works on one batch, the previous one is blurred and encoded: the model's
 process and this one run side by side. Each result is written as it goes (the blurred
-clip with the source's sound, the matte, the overlay, and the exact mattes, losslessly),
-and its scores grow frame by frame; nothing holds more than two batches of frames.
+clip with the source's sound, and the exact mattes, losslessly; its matte and overlay
+clips are made from those when first asked for), and its scores grow frame by frame;
+nothing holds more than two batches of frames.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import av
 import cv2
 import numpy as np
 
-from blur.arrays import fit_within, to_alpha
+from blur.arrays import to_alpha
 from blur.composite import DEFAULT_STRENGTH, BlurPlan, strength_sigma
 from blur.views import mask_overlay
 from evaluation.video.clip import ClipInfo, ClipWriter, Frame, InBackground, read_frames
@@ -32,7 +33,7 @@ from evaluation.video.steady import Steadier
 
 VIEWS = ("Blur", "Matte", "Overlay")
 STEADY = "steady"  # the suffix of a steadied result's key
-OVERLAY_MAX_SIDE = 640  # the overlay view is for looking, not for editing: written smaller
+OVERLAY_MAX_SIDE = 640  # the overlay view is for looking, not for editing: made smaller
 CALL_S = 0.5  # a batch holds about this much model time: progress and cancel stay prompt
 MAX_BATCH = 16
 MODEL_MAX_SIDE = 1280  # frames handed to a model with no photo size of its own
@@ -106,50 +107,83 @@ class Outcome:
 
 
 class _Writers:
-    """The files of one Output, written frame by frame."""
+    """The files of one Output written during the pass: the blurred clip and the exact
+    mattes (the matte and overlay clips are made from them when first asked for)."""
 
     def __init__(self, output: Output, info: ClipInfo, source: Path) -> None:
         size, fps = info.work_size, info.fps
-        small = fit_within(np.zeros((size[1], size[0]), np.uint8), OVERLAY_MAX_SIDE)[0].shape
-        self.overlay_size = (small[1] // 2 * 2, small[0] // 2 * 2)
         files = output.files
         self.blur = InBackground(ClipWriter(files["Blur"], size, fps, audio_from=source))
-        self.matte = InBackground(ClipWriter(files["Matte"], size, fps))
-        self.overlay = InBackground(ClipWriter(files["Overlay"], self.overlay_size, fps))
-        self.exact = InBackground(LosslessMattes(files["mattes"], size, fps))
+        self.exact = InBackground(LosslessMattes(files["mattes"], None, fps))
 
     def close(self) -> None:
-        for writer in (self.blur, self.matte, self.overlay, self.exact):
+        for writer in (self.blur, self.exact):
             writer.close()
 
 
-class LosslessMattes:
-    """Mattes kept exactly (FFV1, grey), to score or blur again without the model."""
+def overlay_size(size: tuple[int, int]) -> tuple[int, int]:
+    """(w, h) of the overlay clip of frames of ``size``: at most OVERLAY_MAX_SIDE, even."""
+    scale = min(1.0, OVERLAY_MAX_SIDE / max(size))
+    return max(2, int(size[0] * scale) // 2 * 2), max(2, int(size[1] * scale) // 2 * 2)
 
-    def __init__(self, path: Path, size: tuple[int, int], fps: float) -> None:
-        self._out = av.open(str(path), "w", format="matroska")
-        self._stream = self._out.add_stream("ffv1", rate=round(fps) or 25)
-        self._stream.width, self._stream.height = size
-        self._stream.pix_fmt = "gray"
+
+def write_view(source: Path, info: ClipInfo, mattes: Path, view: str, target: Path) -> Path:
+    """The Matte or Overlay clip of a pass, from its exact mattes and the source's frames
+    (their times, and for the overlay their pixels), written to ``target`` (atomically)."""
+    assert view in ("Matte", "Overlay"), view
+    size = info.work_size if view == "Matte" else overlay_size(info.work_size)
+    making = target.with_name(f"making-{target.name}")
+    with ClipWriter(making, size, info.fps) as writer:
+        exact = read_mattes(mattes, info.work_size)
+        for frame, matte in zip(read_frames(source, info.work_size), exact, strict=False):
+            if view == "Matte":
+                writer.write(matte, frame.time_s)
+                continue
+            small_rgb = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
+            small_alpha = to_alpha(cv2.resize(matte, size, interpolation=cv2.INTER_AREA))
+            writer.write(mask_overlay(small_rgb, small_alpha), frame.time_s)
+    making.replace(target)
+    return target
+
+
+class LosslessMattes:
+    """Mattes kept exactly (FFV1, grey), to score or blur again without the model. The file
+    takes the first matte's size (a model's own: smaller than the frame, and resized as
+    read_mattes resizes it), or ``size``; nothing is written before the first matte."""
+
+    def __init__(self, path: Path, size: tuple[int, int] | None, fps: float) -> None:
+        self._path, self._size, self._rate = path, size, round(fps) or 25
+        self._out = self._stream = None
         self._index = 0
 
     def write(self, matte: np.ndarray) -> None:
+        if self._out is None:
+            self._out = av.open(str(self._path), "w", format="matroska")
+            self._stream = self._out.add_stream("ffv1", rate=self._rate)
+            self._stream.width, self._stream.height = self._size or matte.shape[::-1]
+            self._stream.pix_fmt = "gray"
         frame = av.VideoFrame.from_ndarray(matte, format="gray")
         frame.pts, self._index = self._index, self._index + 1
         for packet in self._stream.encode(frame):
             self._out.mux(packet)
 
     def close(self) -> None:
+        if self._out is None:
+            return
         for packet in self._stream.encode():
             self._out.mux(packet)
         self._out.close()
 
 
-def read_mattes(path: Path) -> Iterator[np.ndarray]:
-    """The exact mattes a pass kept, in order (HxW uint8)."""
+def read_mattes(path: Path, size: tuple[int, int] | None = None) -> Iterator[np.ndarray]:
+    """The exact mattes a pass kept, in order (HxW uint8), at ``size`` (w, h) if given:
+    resized as the pass resized the model's mattes, so the same mattes."""
     with av.open(str(path)) as container:
         for frame in container.decode(video=0):
-            yield frame.to_ndarray(format="gray")
+            matte = frame.to_ndarray(format="gray")
+            if size is not None and matte.shape[::-1] != tuple(size):
+                matte = cv2.resize(matte, size, interpolation=cv2.INTER_LINEAR)
+            yield matte
 
 
 def outputs_for(
@@ -234,10 +268,9 @@ def process_clip(
                 for frame, matte in zip(chunk, mattes, strict=True):
                     true = next(truth, None) if truth is not None else None
                     for output, files in zip(outputs, writers, strict=True):
-                        kept = _score(output, frame, matte, true)
-                        render = compositor.submit(_draw, frame, kept, files.overlay_size,
-                                                   sigma, look, soft)  # fmt: skip
-                        drawn.append((files, frame, kept, render))
+                        full, made = _score(output, frame, matte, true)
+                        render = compositor.submit(_draw, frame, full, sigma, look, soft)
+                        drawn.append((files, frame, made, render))
                     while len(drawn) > IN_FLIGHT:
                         _write(*drawn.popleft())
                 outcome.frames += len(chunk)
@@ -277,33 +310,28 @@ def _next_batch(model: ThreadPoolExecutor, frames, size: int, segment: Segment, 
     return chunk, future
 
 
-def _score(output: Output, frame: Frame, matte: np.ndarray, true) -> np.ndarray:
+def _score(output: Output, frame: Frame, matte: np.ndarray, true) -> tuple[np.ndarray, ...]:
     """The output's matte of the frame at the frame's size (steadied if it steadies),
-    scored: the steps that must see the frames in order."""
+    scored: the steps that must see the frames in order. Also the matte to keep: the
+    model's own (smaller) one, or the steadied one."""
     h, w = frame.rgb.shape[:2]
+    made = matte
     if matte.shape != (h, w):
         matte = cv2.resize(matte, (w, h), interpolation=cv2.INTER_LINEAR)
     if output.steadier is not None:
-        matte = output.steadier.smooth(frame.rgb, matte)
+        matte = made = output.steadier.smooth(frame.rgb, matte)
     output.flicker.add(frame.rgb, matte)
     if output.truth is not None and true is not None:
         output.truth.add(matte, true)
-    return matte
+    return matte, made
 
 
-def _draw(frame: Frame, matte: np.ndarray, overlay_size, sigma: float, look: Look,
-          soft: bool) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """The blurred frame and the (smaller) overlay: any frame, on any thread."""
+def _draw(frame: Frame, matte: np.ndarray, sigma: float, look: Look, soft: bool) -> np.ndarray:
+    """The blurred frame: any frame, on any thread."""
     alpha = to_alpha(matte)
-    blurred = BlurPlan(frame.rgb, alpha, soft, look.clean_edges).render(sigma, look.lens)
-    small_rgb = cv2.resize(frame.rgb, overlay_size, interpolation=cv2.INTER_AREA)
-    small_alpha = cv2.resize(alpha, overlay_size, interpolation=cv2.INTER_AREA)
-    return blurred, mask_overlay(small_rgb, small_alpha)
+    return BlurPlan(frame.rgb, alpha, soft, look.clean_edges).render(sigma, look.lens)
 
 
 def _write(files: _Writers, frame: Frame, matte: np.ndarray, drawn: Future) -> None:
-    blurred, overlay = drawn.result()
-    files.blur.write(blurred, frame.time_s)
-    files.matte.write(matte, frame.time_s)
+    files.blur.write(drawn.result(), frame.time_s)
     files.exact.write(matte)
-    files.overlay.write(overlay, frame.time_s)

@@ -34,6 +34,7 @@ from evaluation.video.pipeline import (
     outputs_for,
     process_clip,
     result_key,
+    write_view,
 )  # fmt: skip
 from evaluation.video.scores import FlickerMeter, TruthMeter
 from models.registry import ModelSpec
@@ -122,6 +123,7 @@ class VideoSession:
         self.folder = folder or Path(tempfile.mkdtemp(prefix="portrait-blur-video-"))
         self._per_clip = per_clip
         self._lock = threading.Lock()
+        self._views_lock = threading.Lock()  # one view made at a time, once
         self.clip: Path | None = None
         self.info: ClipInfo | None = None
         self.clip_id = ""
@@ -172,6 +174,15 @@ class VideoSession:
     def results(self) -> list[ClipResult]:
         with self._lock:
             return list(self._results.values())
+
+    def view_file(self, result: ClipResult, view: str) -> Path:
+        """``result``'s clip in ``view``: the blurred one as written, the matte and overlay
+        ones made from its exact mattes on first use (a second or so per 100 frames)."""
+        path = result.files[view]
+        with self._views_lock:
+            if not path.exists():
+                write_view(self.clip, self.info, result.files["mattes"], view, path)
+        return path
 
     def errors(self) -> dict[str, str]:
         with self._lock:

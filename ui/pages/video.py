@@ -113,7 +113,7 @@ def main() -> None:
         "View", VIEWS, default="Blur", key="video:view", label_visibility="collapsed",
         required=True, help=" · ".join(f"{name}: {text}" for name, text in VIEW_HELP.items()),
     )  # fmt: skip
-    players(results, view, columns=min(3, len(results)))
+    players(session, results, view, columns=min(3, len(results)))
     show_scores(results, session.info)
 
 
