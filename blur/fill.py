@@ -9,6 +9,8 @@ from blur.arrays import shrink
 
 RELAX_STEPS = 10  # smoothing passes per pyramid level of the fill, at least
 RELAX_BUDGET = 200_000  # pixel passes a level may spend on more smoothing
+
+
 def _relax(
     plate: np.ndarray, known_part: np.ndarray, missing: np.ndarray, steps: int
 ) -> np.ndarray:
