@@ -115,6 +115,8 @@ class ModelSpec:
     # runs take less time than a process start and its imports.
     worker_group: str | None = None
     gated: bool = False  # the Hub asks for a token and an accepted licence
+    # Shown under the model in the sidebar when it is ticked: terms its user must know.
+    licence_note: str | None = None
     download_mb: int = 0  # approximate first-use download; 0 = ships with a package
     devices: tuple[str, ...] = ("cuda", "mps", "cpu")  # where the model can run
     default: bool = False  # ticked in the sidebar on first visit
@@ -437,6 +439,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         "RMBG 2.0",
         "briaai/RMBG-2.0",
         licence="CC BY-NC 4.0 (non-commercial)",
+        licence_note="Licence CC BY-NC 4.0: non-commercial use only.",
         gated=True,
         # Its copy of the BiRefNet code builds Swin's attention mask in float32, so fp16
         # fails ("expected m1 and m2 to have the same dtype"); ZhengPeng7's repos cast it.
@@ -530,6 +533,8 @@ REGISTRY: tuple[ModelSpec, ...] = (
         family=RVM,
         mask_kind="alpha",
         licence="GPL-3.0",
+        licence_note="Licence GPL-3.0: downloaded from its authors' release on first use, "
+        "never shipped with this app.",
         url="https://github.com/PeterL1n/RobustVideoMatting",
         package="onnxruntime",
         weights_url=f"{RVM_RELEASE}/rvm_mobilenetv3_fp32.onnx",

@@ -634,3 +634,24 @@ def test_two_models_on_the_demo_clip_play_in_sync_with_their_scores(browser, ser
     page.wait_for_function(PLAYERS_LOADED, arg=2, timeout=30_000)
     assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
+
+
+def test_a_file_that_is_no_clip_says_why(browser, server_url, tmp_path):
+    """An upload that cannot be a clip (sound only, damaged) gets a message naming the cause
+    and the fix, at once; a good clip after it is taken."""
+    from tests.clips import audio_only, make_clip
+
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.goto(f"{server_url}/video")
+    uploader = page.locator('[data-testid="stFileUploader"] input[type=file]')
+    uploader.wait_for(state="attached", timeout=60_000)
+    uploader.set_input_files(str(audio_only(tmp_path / "voice.mp4")))
+    page.get_by_text("holds only sound, no video track").wait_for(timeout=30_000)
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(make_clip(tmp_path / "whole.mp4").read_bytes()[:300])
+    uploader.set_input_files(str(damaged))
+    page.get_by_text("the file may be damaged or cut short").wait_for(timeout=30_000)
+    uploader.set_input_files(str(make_clip(tmp_path / "good.mp4")))
+    page.get_by_text("good.mp4 · 64x48").wait_for(timeout=30_000)
+    assert page.get_by_text("damaged or cut short").count() == 0
+    page.close()

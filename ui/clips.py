@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ SEEK_STYLE = (
     "<style>.seek{margin:0 .3rem .3rem 0;padding:.15rem .5rem;border-radius:.4rem;"
     "border:1px solid #8886;background:transparent;cursor:pointer;color:inherit}</style>"
 )
+SCORES_2DP = ("Flicker ‰", "MAD", "MSE", "dtSSD")
 WORST_SHOWN = 5  # worst frames offered per result
 POLL_SECONDS = 0.5
 
@@ -234,19 +236,22 @@ FLICKER_HELP = (
 )
 
 
-def show_scores(results: list[ClipResult], info: ClipInfo) -> None:
+def show_scores(results: list[ClipResult]) -> None:
     """The results' scores, flicker over time, and their worst frames a click away."""
     import pandas as pd
 
     st.subheader("Scores", help=FLICKER_HELP)
-    st.table(pd.DataFrame([r.scores() for r in results]).set_index("Result"))
-    times = [i / info.fps for i in range(max(r.flicker.frames for r in results))]
-    curves = pd.DataFrame({r.label: pd.Series(r.flicker.values * 1e3) for r in results}).set_index(
-        pd.Index(times[: max(r.flicker.frames for r in results)], name="seconds")
+    table = pd.DataFrame([r.scores() for r in results]).set_index("Result")
+    fine = [column for column in table.columns if column in SCORES_2DP]
+    style = table.style.format(precision=1, subset=["Frames/s", "Model frames/s", "Jumps %"])
+    st.table(style.format(precision=2, subset=fine))
+    curves = pd.DataFrame(
+        {r.label: pd.Series(r.flicker.values * 1e3, index=r.times) for r in results}
     )
+    curves.index.name = "seconds"
     st.line_chart(curves, y_label="flicker ‰", x_label="seconds", height=220)
     st.caption("Worst frames (click one: every player shows it)")
     for result in results:
-        worst = [(i, i / info.fps) for i in result.flicker.worst(WORST_SHOWN)]
+        worst = [(i, result.times[i]) for i in result.flicker.worst(WORST_SHOWN)]
         if worst:
-            st.html(f"<b>{as_text(result.label)}</b>: " + seek_buttons(worst))
+            st.html(f"<b>{html.escape(result.label)}</b>: " + seek_buttons(worst))

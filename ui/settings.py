@@ -109,6 +109,8 @@ def model_choices(per: str = "photo") -> tuple[str, list[ModelSpec]]:
     ]
     device = models.resolve_device(choice)
     for spec in chosen:
+        if spec.licence_note:
+            st.caption(f"{spec.label}: {spec.licence_note}")
         runs_on = models.runs_on(spec, device)
         # A model that cannot run now says why in its card: no warning about its speed.
         cannot = states[spec.key] in (hub.OFFLINE, hub.GATED)

@@ -83,6 +83,7 @@ class Output:
     flicker: FlickerMeter = field(default_factory=FlickerMeter)
     truth: TruthMeter | None = None
     steadier: Steadier | None = None
+    times: list[float] = field(default_factory=list)  # each frame's time, in seconds
 
 
 @dataclass
@@ -321,6 +322,7 @@ def _score(output: Output, frame: Frame, matte: np.ndarray, true) -> tuple[np.nd
     if output.steadier is not None:
         matte = made = output.steadier.smooth(frame.rgb, matte)
     output.flicker.add(frame.rgb, matte)
+    output.times.append(frame.time_s)
     if output.truth is not None and true is not None:
         output.truth.add(matte, true)
     return matte, made

@@ -59,6 +59,7 @@ class ClipResult:
     flicker: FlickerMeter
     truth: TruthMeter | None
     look: Look
+    times: list[float]  # each frame's time, in seconds (a variable rate's own)
 
     def scores(self) -> dict[str, object]:
         """The result's row of scores: speed, flicker (per mille of alpha, and the share of
@@ -298,6 +299,7 @@ class VideoSession:
             self._results[output.key] = ClipResult(
                 output.key, output.label, job.spec, device, output.files, outcome.frames,
                 outcome.fps, outcome.model_fps, output.flicker, output.truth, job.look,
+                output.times,
             )  # fmt: skip
         self.finished += 1
 

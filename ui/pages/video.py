@@ -114,7 +114,7 @@ def main() -> None:
         required=True, help=" · ".join(f"{name}: {text}" for name, text in VIEW_HELP.items()),
     )  # fmt: skip
     players(session, results, view, columns=min(3, len(results)))
-    show_scores(results, session.info)
+    show_scores(results)
 
 
 if __name__ == "__main__":  # as Streamlit runs a page's file
