@@ -8,6 +8,8 @@ already started and loaded (a first run's start is printed apart):
 - against the same frames through the still-photo pipeline, in the same run: each frame
   encoded as a JPEG upload, one pool run per frame as the Compare page does, the blur
   (blur.blur_background) and the blurred frame encoded as a JPEG, one after another.
+And memory: the server process's peak resident memory over a 10 s and a 60 s clip
+(the demo scene at 1280x720, made longer), which stays flat as frames are streamed.
 Nothing here is asserted by the test suite.
 """
 
@@ -57,9 +59,51 @@ def still_fps(pool: ModelPool, clip: Path, key: str) -> float:
     return frames / (time.perf_counter() - start)
 
 
+def long_demo(path: Path, seconds: float) -> Path:
+    """The demo scene for ``seconds`` at 1280x720 and 25 frames/s, encoded as a clip."""
+    from evaluation.video import demo
+    from evaluation.video.clip import ClipWriter
+
+    with ClipWriter(path, (1280, 720), 25) as writer:
+        for index, (rgb, _) in enumerate(demo.demo_frames((1280, 720), seconds, 25)):
+            writer.write(rgb, index / 25)
+    return path
+
+
+def peak_rss_mb(pool: ModelPool, clip: Path, folder: Path) -> tuple[float, float]:
+    """(resident MB before, peak resident MB during) this process's pass over ``clip``."""
+    import threading
+
+    import psutil
+
+    process = psutil.Process()
+    before, peak, done = process.memory_info().rss, [0], threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], process.memory_info().rss)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    video_fps(pool, clip, DEFAULT_MODEL, folder)
+    done.set()
+    sampler.join()
+    return before / 2**20, peak[0] / 2**20
+
+
+def memory(pool: ModelPool, folder: Path) -> None:
+    print("\nMemory: this process's resident memory over a pass (the model runs in its worker)")
+    for seconds in (10, 60):
+        clip = long_demo(folder / f"long-{seconds}.mp4", seconds)
+        before, peak = peak_rss_mb(pool, clip, folder / f"memory-{seconds}")
+        print(f"{seconds:>3} s clip ({seconds * 25} frames): {before:.0f} MB before, "
+              f"peak {peak:.0f} MB (+{peak - before:.0f} MB)")  # fmt: skip
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench video", description=__doc__)
     parser.add_argument("--models", nargs="+", default=None, help="keys (default: in-box)")
+    parser.add_argument("--memory", action="store_true", help="also memory over 10 and 60 s")
     args = parser.parse_args(argv)
     keys = args.models or [spec.key for spec in REGISTRY if spec.default]
     if DEFAULT_MODEL in keys:
@@ -85,6 +129,8 @@ def main(argv: list[str]) -> int:
                 ratio = f"{fps / reference:.1f}x" if key == DEFAULT_MODEL else ""
                 print(f"{key:<28} {fps:>9.1f} {model_fps:>10.1f} {ratio:>13}")
             print(f"{'photo loop, ' + DEFAULT_MODEL:<28} {reference:>9.1f}")
+            if args.memory:
+                memory(pool, folder)
     finally:
         pool.shutdown()
     fps = rows[DEFAULT_MODEL]

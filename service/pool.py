@@ -491,15 +491,12 @@ class ModelPool:
                 stage = JobState("downloading", time.monotonic(), 0, message.done_bytes,
                                  message.total_bytes)  # fmt: skip
                 report(stage)
-            elif isinstance(message, Done):
-                result.matte, result.inference_s = message.matte, message.inference_s
-                result.load_s = message.load_s
-                worker.loaded.add(spec.key)
-                worker.measure()
-                return stage.since
-            elif isinstance(message, FramesDone):
-                result.mattes, result.inference_s = message.mattes, message.inference_s
-                result.load_s = message.load_s
+            elif isinstance(message, Done | FramesDone):
+                if isinstance(message, Done):
+                    result.matte = message.matte
+                else:
+                    result.mattes = message.mattes
+                result.inference_s, result.load_s = message.inference_s, message.load_s
                 worker.loaded.add(spec.key)
                 worker.measure()
                 return stage.since

@@ -115,15 +115,17 @@ def test_a_writer_killed_in_the_middle_loses_no_committed_vote(database_url):
         [sys.executable, "-c", WRITER, database_url], cwd=ROOT, stdout=subprocess.PIPE,
         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
-    acknowledged = [writer.stdout.readline().strip() for _ in range(60)]
+    first = [writer.stdout.readline().strip() for _ in range(60)]
     writer.send_signal(signal.SIGKILL)  # mid-stream: its next vote is being written
     writer.wait()
-    acknowledged = [pair_id for pair_id in acknowledged if pair_id]
-    assert len(acknowledged) == 60
+    # Every id it printed was committed first; on a busy machine it may have printed many
+    # more into the pipe between the reads above and the kill.
+    acknowledged = [pair_id for pair_id in first + writer.stdout.read().split() if pair_id]
+    assert len(acknowledged) >= 60
     store = VoteStore(database_url)
     counted = {battle.pair_id for battle in store.battles()}
     assert set(acknowledged) <= counted
-    assert len(counted) - len(acknowledged) <= 2  # at most those written, not yet printed
+    assert len(counted) - len(acknowledged) <= 1  # at most the one committed, not yet printed
     if database_url.startswith("sqlite"):
         with store.engine.connect() as connection:
             check = connection.execute(sa.text("PRAGMA integrity_check")).scalar_one()

@@ -3,6 +3,7 @@ ranked, finished models kept through a cancel or a failure, and the demo clip sc
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -168,3 +169,27 @@ def test_robust_video_matting_runs_over_a_clip_in_the_pool(pool, tmp_path):
     assert result.frames == 12 and result.truth.frames == 12
     assert result.scores()["MAD"] < 150  # it finds the person: not the 230 of all-background
     assert pool.jobs[("rvm", "cpu")] == 12
+
+
+def test_true_mattes_given_after_a_run_score_it_without_running_the_model(
+    pool, tmp_path, add_standin_model
+):
+    from evaluation.video.session import Truth
+
+    spec = add_standin_model("square", "Square")
+    session = session_on(pool, make_clip(tmp_path / "c.mp4", size=(64, 48), frames=6), tmp_path)
+    session.submit([spec], "cpu", steady=False, look=Look())
+    assert session.wait(60)
+    (result,) = session.results()
+    assert result.truth is None and "MAD" not in result.scores()
+    runs = pool.jobs[("square", "cpu")]
+    images = []
+    for index in range(6):  # the stand-in's own square: a perfect score
+        path = tmp_path / f"truth-{index}.png"
+        matte = np.zeros((48, 64), np.uint8)
+        matte[12:36, 16:48] = 255
+        cv2.imwrite(str(path), matte)
+        images.append(path)
+    session.set_truth(Truth(images=images))
+    assert result.truth.frames == 6 and result.scores()["MAD"] == 0
+    assert result.scores()["dtSSD"] == 0 and pool.jobs[("square", "cpu")] == runs

@@ -193,8 +193,7 @@ def show_truth_intake(session: VideoSession) -> None:
             if problem:
                 st.error(problem)
         if session.truth is not None:
-            st.caption("Results run after the truth was given are scored against it "
-                       "(MAD, MSE, dtSSD); Run again to score the others.")  # fmt: skip
+            st.caption("Every result is scored against these mattes (MAD, MSE, dtSSD).")
 
 
 def take_truth(session: VideoSession, files) -> str | None:
@@ -213,7 +212,8 @@ def take_truth(session: VideoSession, files) -> str | None:
         path.write_bytes(videos[0].getvalue())
         try:
             probe(path, videos[0].name)
-            session.set_truth(Truth(video=path))
+            with st.spinner("Scoring the results against the true mattes..."):
+                session.set_truth(Truth(video=path))
         except ClipError as error:
             problem = f"{error.name}: {error.problem}"
     else:
@@ -222,7 +222,8 @@ def take_truth(session: VideoSession, files) -> str | None:
             path = folder / f"{len(paths):06d}.png"
             path.write_bytes(file.getvalue())
             paths.append(path)
-        session.set_truth(Truth(images=paths))
+        with st.spinner("Scoring the results against the true mattes..."):
+            session.set_truth(Truth(images=paths))
     st.session_state["video:truth_problem"] = problem
     return problem
 

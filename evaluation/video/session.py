@@ -33,6 +33,7 @@ from evaluation.video.pipeline import (
     model_side,
     outputs_for,
     process_clip,
+    read_mattes,
     result_key,
     write_view,
 )  # fmt: skip
@@ -114,6 +115,16 @@ class Truth:
             yield cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
 
 
+def score_against(truth: Truth | None, mattes: Path, size: tuple[int, int]) -> TruthMeter | None:
+    """Kept mattes (at the clip's work ``size``) scored against ``truth``, frame by frame."""
+    if truth is None:
+        return None
+    meter = TruthMeter()
+    for matte, true in zip(read_mattes(mattes, size), truth.frames(), strict=False):
+        meter.add(matte, true)
+    return meter
+
+
 class VideoSession:
     """A clip, its true mattes if given, the results and the runs of one user."""
 
@@ -166,9 +177,13 @@ class VideoSession:
             old.unlink(missing_ok=True)
 
     def set_truth(self, truth: Truth | None) -> None:
-        """New true mattes: the results made before them have no truth scores (run again)."""
+        """New true mattes: every finished result is scored against them at once, from the
+        exact mattes it kept (no model runs again); the runs to come score as they go."""
         with self._lock:
             self.truth = truth
+            results, size = list(self._results.values()), self.info.work_size
+        for result in results:
+            result.truth = score_against(truth, result.files["mattes"], size)
 
     # Results
 
