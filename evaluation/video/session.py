@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -133,6 +134,8 @@ class VideoSession:
         unless not ``per_clip`` (the CLI: one clip, its results side by side)."""
         self.pool = pool
         self.folder = folder or Path(tempfile.mkdtemp(prefix="portrait-blur-video-"))
+        if folder is None:  # a folder of its own goes when the session does (a page closed)
+            weakref.finalize(self, shutil.rmtree, self.folder, True)
         self._per_clip = per_clip
         self._lock = threading.Lock()
         self._views_lock = threading.Lock()  # one view made at a time, once
