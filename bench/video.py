@@ -30,7 +30,7 @@ from evaluation.video.session import VideoSession, demo_clip
 from models.registry import REGISTRY, get_spec
 from service.pool import ModelPool, PhotoFile
 
-DEFAULT_MODEL = "mediapipe_selfie_landscape"  # the in-box model made for landscape video
+DEFAULT_MODEL = next(spec.key for spec in REGISTRY if spec.default)  # the first ticked
 TARGET_FPS = 30.0
 
 

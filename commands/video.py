@@ -3,7 +3,8 @@
 Every model runs over every frame of the clip in the model service (worker processes, as
 in the app); per model, OUT gets the blurred clip (H.264 MP4 with the clip's sound), the
 matte and the overlay clips, and the exact mattes (FFV1, MKV); ``scores.csv`` has each
-result's speed, flicker and, with ``--truth``, MAD, MSE and dtSSD. ``--demo`` writes the
+result's speed, flicker and, with ``--truth``, MAD, MSE and dtSSD; ``frames.csv`` the same
+scores per frame. ``--demo`` writes the
 synthetic demo clip and scores against its exact mattes. Logs go to stderr.
 """
 
@@ -111,11 +112,29 @@ def main(argv: list[str]) -> int:
             session.view_file(result, view)
     rows = [result.scores() for result in session.results()]
     write_scores(args.out / "scores.csv", rows)
+    write_frames(args.out / "frames.csv", session.results())
     for row in rows:
         print("  ".join(f"{name}: {value}" for name, value in row.items()))
     for message in session.errors().values():
         print(f"failed: {message}", file=sys.stderr)
     return 1 if session.errors() else 0
+
+
+def write_frames(path: Path, results) -> None:
+    """One row per result and frame: its time, flicker and, with the truth, MAD, MSE, dtSSD
+    (empty where not scored: a first frame, a frame with nothing still)."""
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["result", "frame", "seconds", "flicker", "MAD", "MSE", "dtSSD"])
+        for result in results:
+            truth = result.truth
+            for index, seconds in enumerate(result.times):
+                scores = [result.flicker.values[index]]
+                if truth is not None and index < truth.frames:
+                    scores += [truth.mad_values[index], truth.mse_values[index],
+                               truth.dtssd_values[index]]  # fmt: skip
+                cells = ["" if value != value else f"{value:.6g}" for value in scores]
+                writer.writerow([result.key, index, f"{seconds:.4f}", *cells])
 
 
 def write_scores(path: Path, rows: list[dict]) -> None:

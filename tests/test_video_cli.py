@@ -31,6 +31,10 @@ def test_the_demo_clip_gives_every_file_and_a_scores_table(tmp_path, capsys, mon
         "MediaPipe Selfie landscape", "MediaPipe Selfie landscape + steady"]  # fmt: skip
     assert all(float(row["MAD"]) > 0 and float(row["dtSSD"]) > 0 for row in rows)
     assert "Flicker" in capsys.readouterr().out
+    with open(out / "frames.csv") as file:
+        frames = list(csv.DictReader(file))
+    assert len(frames) == 200 and frames[0]["flicker"] == "" and frames[1]["flicker"] != ""
+    assert float(frames[1]["MAD"]) > 0 and frames[0]["dtSSD"] == ""
 
 
 def test_a_clip_with_a_truth_folder_is_scored_and_a_bad_file_refused(tmp_path, capsys):

@@ -251,6 +251,15 @@ def show_scores(results: list[ClipResult]) -> None:
     )
     curves.index.name = "seconds"
     st.line_chart(curves, y_label="flicker ‰", x_label="seconds", height=220)
+    scored = [r for r in results if r.truth is not None and r.truth.frames]
+    if scored:
+        errors = pd.DataFrame(
+            {r.label: pd.Series(r.truth.mad_values, index=r.times[: r.truth.frames])
+             for r in scored}
+        )  # fmt: skip
+        errors.index.name = "seconds"
+        st.line_chart(errors, y_label="MAD (×1e3) against the truth", x_label="seconds",
+                      height=220)  # fmt: skip
     st.caption("Worst frames (click one: every player shows it)")
     for result in results:
         worst = [(i, result.times[i]) for i in result.flicker.worst(WORST_SHOWN)]
