@@ -258,7 +258,7 @@ def show_scores(results: list[ClipResult]) -> None:
              for r in scored}
         )  # fmt: skip
         errors.index.name = "seconds"
-        st.line_chart(errors, y_label="MAD (×1e3) against the truth", x_label="seconds",
+        st.line_chart(errors, y_label="MAD ×1e3", x_label="seconds",
                       height=220)  # fmt: skip
     st.caption("Worst frames (click one: every player shows it)")
     for result in results:
