@@ -518,8 +518,8 @@ class ModelPool:
         return (
             f"{spec.label} took longer than {limit:g} s on "
             f"{'this photo' if photos == 1 else f'{photos} frames of the clip'} and was stopped "
-            "(its memory is freed; the next run starts it afresh). Try a smaller photo, "
-            "CUDA or MPS, or untick it."
+            "(its memory is freed; the next run starts it afresh). Try a smaller "
+            f"{'photo' if photos == 1 else 'clip'}, CUDA or MPS, or untick it."
         )
 
     def _stalled(self, worker: Worker, spec: ModelSpec, waited: float) -> str:

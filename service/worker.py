@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 import traceback
+from collections import OrderedDict
 from multiprocessing.connection import Connection
 
 log = logging.getLogger("portrait_blur.worker")
@@ -69,19 +70,34 @@ class Inputs:
 
 
 class Clips:
-    """The segmenter of the clip each model is on: a model that carries state across
-    frames (``clip()``) gets a fresh one per clip; any other segments frame by frame."""
+    """The segmenter of each clip a model is on: a model that carries state across frames
+    (``clip()``) gets one per clip (several sessions may send theirs in turn), which must
+    be handed the clip's frames in order; any other segments frame by frame."""
+
+    KEPT = 8  # clips whose state is kept per worker, the least recently used dropped first
 
     def __init__(self) -> None:
-        self._current: dict[str, tuple[str, object]] = {}  # model key -> (clip id, segmenter)
+        self._held: OrderedDict[tuple[str, str], list] = OrderedDict()  # -> [model, next]
 
-    def segmenter(self, key: str, model, clip_id: str, first: int):
+    def segmenter(self, key: str, model, clip_id: str, first: int, count: int):
+        """The segmenter for frames ``first`` to ``first + count`` of the clip; raises if
+        the frames before them were never handed to this process (it was restarted)."""
         if not hasattr(model, "clip"):
             return model
-        held = self._current.get(key)
-        if held is None or held[0] != clip_id or first == 0:
-            held = self._current[key] = (clip_id, model.clip())
-        return held[1]
+        held = self._held.get((key, clip_id))
+        if first == 0:
+            held = self._held[(key, clip_id)] = [model.clip(), 0]
+        elif held is None or held[1] != first:
+            self._held.pop((key, clip_id), None)
+            raise RuntimeError(
+                "its state from the clip's earlier frames is gone (its worker was restarted "
+                "mid-clip); run it again"
+            )
+        self._held.move_to_end((key, clip_id))
+        while len(self._held) > self.KEPT:
+            self._held.popitem(last=False)
+        held[1] = first + count
+        return held[0]
 
 
 def segment_frames(segmenter, frames) -> tuple[object, float]:
@@ -143,7 +159,8 @@ def serve(conn: Connection) -> None:
                 load_s = time.perf_counter() - start
             if isinstance(job, RunFrames):
                 send(Stage("run"))
-                model = clips.segmenter(spec.key, segmenters[spec.key], job.clip_id, job.first)
+                model = clips.segmenter(spec.key, segmenters[spec.key], job.clip_id, job.first,
+                                        len(job.frames))  # fmt: skip
                 mattes, inference_s = segment_frames(model, job.frames)
                 send(FramesDone(mattes, inference_s, load_s))
                 continue

@@ -112,3 +112,15 @@ def test_a_clip_over_the_length_cap_is_refused(tmp_path):
 def test_a_frame_over_4k_is_refused(tmp_path):
     huge = make_clip(tmp_path / "8k.mp4", size=(4096, 2304), frames=1)
     assert "4K" in refused(huge)
+
+
+def test_a_clip_whose_pictures_start_late_keeps_its_sound_in_step(tmp_path):
+    """Frames are read from the first picture on, at time 0; the sound before it is cut so
+    what is heard stays with what is seen."""
+    times = [0.5 + i / 24 for i in range(24)]
+    clip = make_clip(tmp_path / "late.mp4", frames=24, times=times, audio="aac")
+    out = copy_through(clip, tmp_path / "out.mp4")
+    assert [f.time_s for f in read_frames(out, (64, 48))][:2] == pytest.approx(
+        [0, 1 / 24], abs=1e-3
+    )
+    assert audio_seconds(out) == pytest.approx(audio_seconds(clip) - 0.5, abs=0.06)

@@ -58,3 +58,20 @@ def test_a_failing_model_fails_the_batch_with_its_message(add_standin_model, sta
     finally:
         pool.shutdown()
     assert not result.ok and "not downloaded yet" in result.error and result.mattes is None
+
+
+def test_two_clips_in_turn_each_keep_their_state_and_a_lost_state_says_so(add_standin_model):
+    spec = add_standin_model("counts", "Counts")
+    frames = np.zeros((2, 8, 8, 3), np.uint8)
+    pool = ModelPool()
+    try:
+        a0 = pool.run_frames(spec, "clip-a", 0, frames, "cpu")
+        b0 = pool.run_frames(spec, "clip-b", 0, frames, "cpu")
+        a2 = pool.run_frames(spec, "clip-a", 2, frames, "cpu")  # another session's in between
+        b2 = pool.run_frames(spec, "clip-b", 2, frames, "cpu")
+        gap = pool.run_frames(spec, "clip-a", 9, frames, "cpu")  # its frames 4-8 never came
+    finally:
+        pool.shutdown()
+    assert [int(m[0, 0]) for r in (a0, a2) for m in r.mattes] == [0, 1, 2, 3]
+    assert [int(m[0, 0]) for r in (b0, b2) for m in r.mattes] == [0, 1, 2, 3]
+    assert not gap.ok and "run it again" in gap.error

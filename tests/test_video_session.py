@@ -99,6 +99,9 @@ def test_a_cancel_stops_the_running_model_and_keeps_the_finished_one(
     (standin_flags / "square-h.hang").touch()
     session.submit([hangs], "cpu", steady=False, look=Look())
     session.cancel()
+    # Asked again while the cancelled run still ends its batch: queued, not taken as running.
+    assert session.submit([hangs], "cpu", steady=False, look=Look()) == 1
+    session.cancel()
     (standin_flags / "square-h.hang").unlink()
     assert session.wait(60)
     assert set(by_key(session)) == {"square"} and not session.errors()
@@ -116,8 +119,12 @@ def test_a_new_look_runs_again_and_a_new_clip_forgets_the_results(
     session.submit([spec], "cpu", steady=False, look=Look())
     assert session.wait(60)
     assert session.submit([spec], "cpu", steady=False, look=Look()) == 0
+    first = by_key(session)["square"].files["Blur"]
     assert session.submit([spec], "cpu", steady=False, look=Look(strength=31)) == 1
     assert session.wait(60) and by_key(session)["square"].look.strength == 31
+    # The new run wrote files of its own (the shown ones were never overwritten) and the
+    # replaced result's files are gone.
+    assert by_key(session)["square"].files["Blur"] != first and not first.exists()
     other = make_clip(tmp_path / "b.mp4")
     session.use_clip(other, probe(other))
     assert session.results() == []
@@ -193,3 +200,27 @@ def test_true_mattes_given_after_a_run_score_it_without_running_the_model(
     session.set_truth(Truth(images=images))
     assert result.truth.frames == 6 and result.scores()["MAD"] == 0
     assert result.scores()["dtSSD"] == 0 and pool.jobs[("square", "cpu")] == runs
+
+
+def test_a_pass_that_breaks_says_why_and_the_next_model_still_runs(
+    pool, tmp_path, add_standin_model, monkeypatch
+):
+    import evaluation.video.pipeline as pipeline
+
+    first, second = add_standin_model("square", "Square"), add_standin_model("square-2", "Two")
+    real, calls = pipeline.BlurPlan, []
+
+    def breaks_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("No space left on device")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "BlurPlan", breaks_once)
+    session = session_on(pool, make_clip(tmp_path / "c.mp4"), tmp_path)
+    session.submit([first, second], "cpu", steady=False, look=Look())
+    assert session.wait(60) and not session.busy
+    assert "No space left on device" in session.errors()["square"]
+    assert "free some space" in session.errors()["square"]
+    assert set(by_key(session)) == {"square-2"}
+    assert not [p for p in (tmp_path / "session").rglob("square.*")]

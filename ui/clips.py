@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import streamlit as st
 
 from blur.composite import DEFAULT_STRENGTH, MAX_STRENGTH, MIN_STRENGTH
@@ -38,39 +39,58 @@ SYNC_SCRIPT = """<script>
 (() => {
   if (window.__clipSync) return;
   window.__clipSync = true;
-  let busy = false;
+  // A player the script moves answers with its own event a moment later (play, pause,
+  // seeked): that one is not the user's and is not passed on, else the players would pull
+  // at each other. Each move expects its event for a second at most.
+  const expected = new WeakMap();  // player -> [{type, until}]
   const players = () => [...document.querySelectorAll("video")];
-  const each = (source, act) => {
-    if (busy) return;
-    busy = true;
-    try { for (const other of players()) if (other !== source) act(other); }
-    finally { busy = false; }
+  const expect = (player, type) => {
+    const list = expected.get(player) || [];
+    list.push({ type, until: performance.now() + 1000 });
+    expected.set(player, list);
   };
-  document.addEventListener("play", (event) => each(event.target, (other) => {
-    other.currentTime = event.target.currentTime;
-    other.play().catch(() => {});
-  }), true);
-  document.addEventListener("pause", (event) => each(event.target, (other) => other.pause()),
-    true);
-  document.addEventListener("seeked", (event) => each(event.target, (other) => {
-    if (Math.abs(other.currentTime - event.target.currentTime) > 0.04)
-      other.currentTime = event.target.currentTime;
-  }), true);
-  setInterval(() => {
+  const ours = (player, type) => {
+    const now = performance.now();
+    const list = (expected.get(player) || []).filter((e) => e.until > now);
+    const index = list.findIndex((e) => e.type === type);
+    if (index >= 0) list.splice(index, 1);
+    expected.set(player, list);
+    return index >= 0;
+  };
+  const seek = (player, time) => {
+    if (Math.abs(player.currentTime - time) <= 0.04) return;
+    expect(player, "seeked");
+    player.currentTime = time;
+  };
+  const play = (player) => {
+    if (!player.paused) return;
+    expect(player, "play");
+    player.play().catch(() => {});
+  };
+  const pause = (player) => {
+    if (player.paused) return;
+    expect(player, "pause");
+    player.pause();
+  };
+  const others = (source) => players().filter((player) => player !== source);
+  const follow = (type, act) => document.addEventListener(type, (event) => {
+    const source = event.target;
+    if (source.tagName !== "VIDEO" || ours(source, type)) return;
+    for (const other of others(source)) act(other, source);
+  }, true);
+  follow("play", (other, source) => { seek(other, source.currentTime); play(other); });
+  follow("pause", (other) => pause(other));
+  follow("seeked", (other, source) => seek(other, source.currentTime));
+  setInterval(() => {  // drift: the others are brought back to the one playing
     const lead = players().find((player) => !player.paused);
     if (!lead) return;
-    each(lead, (other) => {
-      if (Math.abs(other.currentTime - lead.currentTime) > 0.15)
-        other.currentTime = lead.currentTime;
-    });
+    for (const other of others(lead))
+      if (Math.abs(other.currentTime - lead.currentTime) > 0.15) seek(other, lead.currentTime);
   }, 500);
   document.addEventListener("click", (event) => {
     const button = event.target.closest("[data-seek]");
     if (!button) return;
-    busy = true;
-    try {
-      for (const player of players()) { player.pause(); player.currentTime = +button.dataset.seek; }
-    } finally { busy = false; }
+    for (const player of players()) { pause(player); seek(player, +button.dataset.seek); }
   });
 })();
 </script>"""
@@ -197,7 +217,7 @@ def show_truth_intake(session: VideoSession) -> None:
 
 
 def take_truth(session: VideoSession, files) -> str | None:
-    ids = tuple(sorted(f.file_id for f in files))
+    ids = (session.clip_id, *sorted(f.file_id for f in files))  # a new clip takes them anew
     if st.session_state.get("video:truth_ids") == ids:
         return st.session_state.get("video:truth_problem")
     st.session_state["video:truth_ids"] = ids
@@ -221,9 +241,13 @@ def take_truth(session: VideoSession, files) -> str | None:
         for file in sorted(files, key=lambda f: f.name):
             path = folder / f"{len(paths):06d}.png"
             path.write_bytes(file.getvalue())
+            if cv2.imread(str(path), cv2.IMREAD_GRAYSCALE) is None:
+                problem = f"{as_text(file.name)}: is not a PNG that can be read. Export it again."
+                break
             paths.append(path)
-        with st.spinner("Scoring the results against the true mattes..."):
-            session.set_truth(Truth(images=paths))
+        else:
+            with st.spinner("Scoring the results against the true mattes..."):
+                session.set_truth(Truth(images=paths))
     st.session_state["video:truth_problem"] = problem
     return problem
 

@@ -183,6 +183,7 @@ def read_frames(path: Path | str, size: tuple[int, int]) -> Iterator[Frame]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
+        step = 1 / float(stream.average_rate or stream.guessed_rate or 25)
         start = None
         for index, frame in enumerate(container.decode(stream)):
             rotation = int(frame.rotation or 0) % 360
@@ -190,7 +191,7 @@ def read_frames(path: Path | str, size: tuple[int, int]) -> Iterator[Frame]:
             rgb = frame.to_ndarray(format="rgb24", width=stored[0], height=stored[1])
             if rotation:
                 rgb = np.ascontiguousarray(np.rot90(rgb, k=rotation // 90))
-            time_s = float(frame.time) if frame.time is not None else index / 25.0
+            time_s = float(frame.time) if frame.time is not None else index * step
             start = time_s if start is None else start
             yield Frame(index, time_s - start, rgb)
 
@@ -212,7 +213,11 @@ class ClipWriter:
         self._video.codec_context.time_base = TIME_BASE
         self._video.options = dict(ENCODER_OPTIONS)
         self._last_pts = -1
-        self._sound = _Sound(audio_from, self._out) if audio_from else None
+        try:
+            self._sound = _Sound(audio_from, self._out) if audio_from else None
+        except Exception:
+            self._out.close()
+            raise
 
     def write(self, rgb: np.ndarray, time_s: float) -> None:
         frame = av.VideoFrame.from_ndarray(rgb, format="gray" if rgb.ndim == 2 else "rgb24")
@@ -239,10 +244,15 @@ class ClipWriter:
 
 
 class _Sound:
-    """The source's first audio track, muxed into ``out`` as the video advances."""
+    """The source's first audio track, muxed into ``out`` as the video advances, moved as
+    the video was: read_frames starts the clip at its first frame, so the sound starts
+    there too (what came before it is dropped)."""
 
     def __init__(self, source: Path, out) -> None:
         self._in = av.open(str(source))
+        video = self._in.streams.video[0] if self._in.streams.video else None
+        start = video.start_time if video is not None else None
+        self._start = float(start * video.time_base) if start else 0.0
         tracks = self._in.streams.audio
         self._track = tracks[0] if tracks else None
         self._packets = iter(())
@@ -266,15 +276,21 @@ class _Sound:
             self._pending = None
             if packet is None:
                 return
-            if packet.pts is not None and float(packet.pts * packet.time_base) > time_s:
+            at = 0.0 if packet.pts is None else float(packet.pts * packet.time_base) - self._start
+            if packet.pts is not None and at > time_s:
                 self._pending = packet
                 return
-            self._mux(packet)
+            if at + float((packet.duration or 0) * packet.time_base) > 0:
+                self._mux(packet)
 
     def _mux(self, packet) -> None:
         if packet.dts is None and packet.size == 0:
             return  # the demuxer's flush packet
         if self._copy:
+            shift = round(self._start / packet.time_base) if self._start else 0
+            if shift:
+                packet.pts = None if packet.pts is None else packet.pts - shift
+                packet.dts = None if packet.dts is None else packet.dts - shift
             packet.stream = self._stream
             self._out.mux(packet)
             return

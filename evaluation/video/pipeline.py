@@ -12,6 +12,7 @@ nothing holds more than two batches of frames.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -30,6 +31,8 @@ from blur.views import mask_overlay
 from evaluation.video.clip import ClipInfo, ClipWriter, Frame, InBackground, read_frames
 from evaluation.video.scores import FlickerMeter, TruthMeter
 from evaluation.video.steady import Steadier
+
+log = logging.getLogger("portrait_blur.video")
 
 VIEWS = ("Blur", "Matte", "Overlay")
 STEADY = "steady"  # the suffix of a steadied result's key
@@ -58,6 +61,16 @@ class Look:
     strength: int = DEFAULT_STRENGTH
     lens: str = "gaussian"
     clean_edges: bool = True
+
+
+def unexpected(failure: Exception) -> str:
+    """The message for a failure that is not the model's: a frame that will not decode,
+    a file that cannot be written."""
+    return (
+        f"The clip could not be processed to the end ({type(failure).__name__}: {failure}). "
+        "If the clip is damaged, export it again (MP4, H.264); if the disk is full, free "
+        "some space; the server log has the details."
+    )
 
 
 def batch_size(seconds_per_frame: float) -> int:
@@ -118,8 +131,15 @@ class _Writers:
         self.exact = InBackground(LosslessMattes(files["mattes"], None, fps))
 
     def close(self) -> None:
+        """Close both (each writer's thread joined), then raise the first failure."""
+        failures = []
         for writer in (self.blur, self.exact):
-            writer.close()
+            try:
+                writer.close()
+            except Exception as failure:  # noqa: BLE001 - raised below, after the other
+                failures.append(failure)
+        if failures:
+            raise failures[0]
 
 
 def overlay_size(size: tuple[int, int]) -> tuple[int, int]:
@@ -134,16 +154,19 @@ def write_view(source: Path, info: ClipInfo, mattes: Path, view: str, target: Pa
     assert view in ("Matte", "Overlay"), view
     size = info.work_size if view == "Matte" else overlay_size(info.work_size)
     making = target.with_name(f"making-{target.name}")
-    with ClipWriter(making, size, info.fps) as writer:
-        exact = read_mattes(mattes, info.work_size)
-        for frame, matte in zip(read_frames(source, info.work_size), exact, strict=False):
-            if view == "Matte":
-                writer.write(matte, frame.time_s)
-                continue
-            small_rgb = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
-            small_alpha = to_alpha(cv2.resize(matte, size, interpolation=cv2.INTER_AREA))
-            writer.write(mask_overlay(small_rgb, small_alpha), frame.time_s)
-    making.replace(target)
+    try:
+        with ClipWriter(making, size, info.fps) as writer:
+            exact = read_mattes(mattes, info.work_size)
+            for frame, matte in zip(read_frames(source, info.work_size), exact, strict=False):
+                if view == "Matte":
+                    writer.write(matte, frame.time_s)
+                    continue
+                small_rgb = cv2.resize(frame.rgb, size, interpolation=cv2.INTER_AREA)
+                small_alpha = to_alpha(cv2.resize(matte, size, interpolation=cv2.INTER_AREA))
+                writer.write(mask_overlay(small_rgb, small_alpha), frame.time_s)
+        making.replace(target)
+    finally:
+        making.unlink(missing_ok=True)
     return target
 
 
@@ -244,15 +267,17 @@ def process_clip(
 ) -> Outcome:
     """Run ``segment`` over the clip at ``source`` and write every Output. ``soft`` False:
     binary masks, feathered before blurring. ``truth`` yields the true matte of each frame
-    in order. Never raises for the model's failure: the Outcome says it, and the partial
-    files are removed (as after a cancel)."""
+    in order. Never raises: a failure (the model's, a frame that will not decode, a file
+    that cannot be written) comes back as the Outcome's error, and the partial files are
+    removed (as after a cancel)."""
     outcome = Outcome(outputs)
     started = time.perf_counter()
-    writers = [_Writers(output, info, source) for output in outputs]
+    writers: list[_Writers] = []
     frames = read_frames(source, info.work_size)
     sigma = strength_sigma(look.strength, (info.work_size[1], info.work_size[0]))
     drawn: deque[tuple[_Writers, Frame, np.ndarray, Future]] = deque()
     try:
+        writers.extend(_Writers(output, info, source) for output in outputs)
         with (
             ThreadPoolExecutor(1, thread_name_prefix="clip-model") as model,
             ThreadPoolExecutor(COMPOSITORS, thread_name_prefix="clip-blur") as compositor,
@@ -283,10 +308,16 @@ def process_clip(
         outcome.cancelled = True
     except ModelFailed as failure:
         outcome.error = str(failure)
+    except Exception as failure:  # noqa: BLE001 - a clip must never stop the session's runs
+        log.exception("A pass over %s failed", source.name)
+        outcome.error = unexpected(failure)
     finally:
         frames.close()
         for files in writers:
-            files.close()
+            try:
+                files.close()
+            except Exception as failure:  # noqa: BLE001 - close every writer, keep the first
+                outcome.error = outcome.error or unexpected(failure)
     outcome.wall_s = time.perf_counter() - started
     if outcome.error or outcome.cancelled:
         for output in outputs:

@@ -9,6 +9,7 @@ the session closes.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -29,6 +30,7 @@ from evaluation.video.pipeline import (
     Cancelled,
     Look,
     ModelFailed,
+    Outcome,
     Output,
     batch_size,
     model_side,
@@ -36,12 +38,15 @@ from evaluation.video.pipeline import (
     process_clip,
     read_mattes,
     result_key,
+    unexpected,
     write_view,
 )  # fmt: skip
 from evaluation.video.scores import FlickerMeter, TruthMeter
 from models.registry import ModelSpec
 from models.runtime import runs_on
 from service.pool import JobState, ModelPool
+
+log = logging.getLogger("portrait_blur.video")
 
 START_S = 2.0  # a model worker's start and load, before it is measured
 
@@ -172,12 +177,22 @@ class VideoSession:
         """Work on the clip at ``path`` (None: no clip), forgetting the last one's results."""
         self.cancel(running=True)
         with self._lock:
-            old = self.clip
+            old, old_id = self.clip, self.clip_id
             self.clip, self.info, self.truth = path, info, truth
             self.clip_id = uuid.uuid4().hex
             self._results, self._errors = {}, {}
-        if old is not None and old != path and old.parent == self.folder:
+            in_use = self._running is not None
+        if old is not None and old != path and old.parent == self.folder and not in_use:
             old.unlink(missing_ok=True)
+        if old_id and not in_use:  # else the running job's end removes them
+            self._discard(old_id, old)
+
+    def _discard(self, clip_id: str, clip: Path | None) -> None:
+        """A clip no longer used: its results' files (and the upload, if it was one)."""
+        if self._per_clip:
+            shutil.rmtree(self.folder / clip_id[:8], ignore_errors=True)
+        if clip is not None and clip.parent == self.folder and clip != self.clip:
+            clip.unlink(missing_ok=True)
 
     def set_truth(self, truth: Truth | None) -> None:
         """New true mattes: every finished result is scored against them at once, from the
@@ -216,7 +231,7 @@ class VideoSession:
             if self.clip is None:
                 return 0
             waiting = {job.spec.key for job in self._queue}
-            if self._running is not None:
+            if self._running is not None and not self._running.cancelled:
                 waiting.add(self._running.spec.key)
             queued = 0
             for spec in specs:
@@ -226,7 +241,7 @@ class VideoSession:
                     continue
                 self._queue.append(job)
                 queued += 1
-            if queued and (self._thread is None or not self._thread.is_alive()):
+            if queued and self._thread is None:  # _next forgets it as it finds none left
                 self._thread = threading.Thread(target=self._work, name="clip-runs", daemon=True)
                 self._thread.start()
             return queued
@@ -281,17 +296,36 @@ class VideoSession:
     def _next(self) -> ClipJob | None:
         with self._lock:
             self._running = self._queue.popleft() if self._queue else None
+            if self._running is None:
+                self._thread = None  # a submit from now on starts a new thread
             return self._running
 
     def _work(self) -> None:
         while (job := self._next()) is not None:
             with self._lock:
                 clip, info, clip_id, truth = self.clip, self.info, self.clip_id, self.truth
-            where = self.folder / clip_id[:8] if self._per_clip else self.folder
-            outputs = outputs_for(job.spec.key, job.spec.label, where, job.steady,
-                                  truth is not None)  # fmt: skip
-            outputs[0].files["Blur"].parent.mkdir(parents=True, exist_ok=True)
-            outcome = process_clip(
+            try:
+                outputs, outcome = self._run(job, clip, info, clip_id, truth)
+            except Exception as failure:  # noqa: BLE001 - the next models still run
+                log.exception("%s failed on the clip", job.spec.label)
+                outputs, outcome = [], Outcome([], error=unexpected(failure))
+            with self._lock:
+                if clip_id == self.clip_id:
+                    self._keep(job, outputs, outcome, truth)
+                    clip_id = None
+                self._running = None
+            if clip_id is not None:  # the clip changed while it ran: nothing of it is kept
+                self._discard(clip_id, clip)
+
+    def _run(self, job: ClipJob, clip: Path, info: ClipInfo, clip_id: str, truth):
+        """One model's pass over the clip, into a folder of its own (a result shown now
+        is never overwritten by the next run of the same model)."""
+        where = self.folder / clip_id[:8] if self._per_clip else self.folder
+        if self._per_clip:
+            where = where / uuid.uuid4().hex[:8]
+        outputs = outputs_for(job.spec.key, job.spec.label, where, job.steady, truth is not None)
+        where.mkdir(parents=True, exist_ok=True)
+        return outputs, process_clip(
                 clip, info, self._segmenter(job, clip_id), outputs,
                 soft=job.spec.soft_mask,
                 model_max_side=model_side(job.spec.input_size, job.spec.photo_max_side),
@@ -300,12 +334,10 @@ class VideoSession:
                 on_frames=lambda done, job=job: setattr(job, "frames_done", done),
                 cancelled=lambda job=job: job.cancelled,
             )  # fmt: skip
-            with self._lock:
-                if clip_id == self.clip_id:
-                    self._keep(job, outputs, outcome)
-                self._running = None
 
-    def _keep(self, job: ClipJob, outputs: list[Output], outcome) -> None:
+    def _keep(self, job: ClipJob, outputs: list[Output], outcome, truth) -> None:
+        """Keep a finished pass's results (their files replace an earlier run's; its scores
+        against true mattes given while it ran are made now), or its error."""
         if outcome.error:
             self._errors[job.spec.key] = outcome.error
             return
@@ -314,6 +346,14 @@ class VideoSession:
         self._errors.pop(job.spec.key, None)
         device = runs_on(job.spec, job.device)
         for output in outputs:
+            if self.truth is not truth:
+                output.truth = score_against(
+                    self.truth, output.files["mattes"], self.info.work_size
+                )
+            replaced = self._results.get(output.key)
+            if replaced is not None and self._per_clip:
+                for path in replaced.files.values():
+                    path.unlink(missing_ok=True)
             self._results[output.key] = ClipResult(
                 output.key, output.label, job.spec, device, output.files, outcome.frames,
                 outcome.fps, outcome.model_fps, output.flicker, output.truth, job.look,

@@ -60,8 +60,7 @@ def take_upload(session: VideoSession, file) -> str | None:
     st.session_state[UPLOADED] = file.file_id
     try:
         session.set_clip(file.name, file.getvalue())
-    except ClipError as error:
-        session.use_clip(None, None)
+    except ClipError as error:  # the clip the session holds, and its results, stay
         st.session_state["video:bad"] = f"{error.name}: {error.problem}"
         return st.session_state["video:bad"]
     st.session_state.pop("video:bad", None)
