@@ -125,9 +125,12 @@ def test_a_new_look_runs_again_and_a_new_clip_forgets_the_results(
     # The new run wrote files of its own (the shown ones were never overwritten) and the
     # replaced result's files are gone.
     assert by_key(session)["square"].files["Blur"] != first and not first.exists()
+    kept = by_key(session)["square"].files["Blur"]
     other = make_clip(tmp_path / "b.mp4")
     session.use_clip(other, probe(other))
-    assert session.results() == []
+    assert session.results() == [] and not kept.exists()  # its files go with it
+    session.use_clip(None, None)  # the upload removed: nothing of it is left on disk
+    assert not [path for path in (tmp_path / "session").rglob("*") if path.is_file()]
 
 
 def test_an_in_box_model_runs_on_the_demo_clip_and_is_scored_against_its_truth(pool, tmp_path):

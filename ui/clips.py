@@ -16,6 +16,7 @@ from evaluation.video.pipeline import Look
 from evaluation.video.session import ClipJob, ClipResult, Truth, VideoSession
 from models import ModelSpec
 from service import shared_pool
+from ui.progress import state_text
 from ui.settings import blur_shape_settings, model_choices
 from ui.text import as_text
 
@@ -134,7 +135,6 @@ def sidebar() -> ClipSettings:
 
 
 def clip_caption(info: ClipInfo) -> str:
-    w, h = info.work_size
     sound = f"sound: {info.audio}" if info.audio else "no sound"
     text = (f"{as_text(info.name)} · {info.width}x{info.height} · {info.fps:.3g} fps · "
             f"{info.frame_count} frames · {info.duration_s:.1f} s · {sound}")  # fmt: skip
@@ -142,19 +142,12 @@ def clip_caption(info: ClipInfo) -> str:
 
 
 def job_text(session: VideoSession, job: ClipJob) -> str:
-    label, total = job.spec.label, session.frames_total()
-    state = job.state
-    if job.frames_done:
-        left = session.seconds_left(job)
-        return f"{label}: frame {job.frames_done} / {total} · about {left:.0f} s left"
-    if state is not None and state.stage == "downloading":
-        done, size = state.done_bytes / 1e6, state.total_bytes / 1e6
-        return f"{label}: downloading {done:,.0f} / {size:,.0f} MB"
-    if state is not None and state.stage == "queued":
-        return f"{label}: queued behind {state.ahead} job(s) of other users"
-    if state is not None and state.stage in ("starting", "loading"):
-        return f"{label}: loading"
-    return f"{label}: starting"
+    """Frames done and the time left once the model is on the clip; before, its stage."""
+    if not job.frames_done:
+        return state_text(job.spec.label, job.state)
+    left = session.seconds_left(job)
+    return (f"{job.spec.label}: frame {job.frames_done} / {session.frames_total()} · about "
+            f"{left:.0f} s left")  # fmt: skip
 
 
 def show_progress(session: VideoSession, finished: int) -> None:

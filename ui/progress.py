@@ -7,7 +7,7 @@ import time
 
 import streamlit as st
 
-from service import Job, Session
+from service import Job, JobState, Session
 from ui.text import as_text
 
 POLL_SECONDS = 0.5
@@ -22,7 +22,11 @@ SOON_WAIT_S = 2 * SOON_S  # the most a rerun waits for them, on a busy machine
 
 def job_text(job: Job) -> str:
     """Where one job is, in words: queued, downloading (bytes), loading, running."""
-    state, label = job.state, job.spec.label
+    return state_text(job.spec.label, job.state)
+
+
+def state_text(label: str, state: JobState | None) -> str:
+    """Where a model's job is in the pool (None: not handed to it yet), in words."""
     if state is None:  # the next of this session's jobs, not handed to the models yet
         return f"{label}: starting"
     seconds = time.monotonic() - state.since

@@ -94,7 +94,6 @@ class ClipJob:
     look: Look
     frames_done: int = 0
     started: float | None = None  # time.monotonic() of its first frame's batch
-    model_started: float | None = None  # when the first batch came back
     state: JobState | None = None
     cancelled: bool = False
 
@@ -182,8 +181,6 @@ class VideoSession:
             self.clip_id = uuid.uuid4().hex
             self._results, self._errors = {}, {}
             in_use = self._running is not None
-        if old is not None and old != path and old.parent == self.folder and not in_use:
-            old.unlink(missing_ok=True)
         if old_id and not in_use:  # else the running job's end removes them
             self._discard(old_id, old)
 
@@ -199,6 +196,8 @@ class VideoSession:
         exact mattes it kept (no model runs again); the runs to come score as they go."""
         with self._lock:
             self.truth = truth
+            if self.info is None:
+                return
             results, size = list(self._results.values()), self.info.work_size
         for result in results:
             result.truth = score_against(truth, result.files["mattes"], size)
