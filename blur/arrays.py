@@ -26,13 +26,18 @@ def ellipse(size: int) -> np.ndarray:
 def shrink(image: np.ndarray, factor: int) -> np.ndarray:
     """Area-average ``factor`` x ``factor`` blocks; a last partial row or column is dropped.
 
-    Whole blocks take OpenCV's fast integer path; what is dropped is under ``factor``
-    pixels wide and comes back by edge replication in expand, under a blur of at least
-    a few times ``factor`` pixels.
+    Whole blocks take OpenCV's fast integer path (uint8 averages are rounded; an even
+    ``factor`` halves first, within a grey level of one step); what is dropped is under
+    ``factor`` pixels wide and comes back by edge replication in expand, under a blur of at
+    least a few times ``factor`` pixels.
     """
     h, w = image.shape[:2]
     size = (max(1, w // factor), max(1, h // factor))
     whole = image[: size[1] * factor, : size[0] * factor]
+    halves = (size[0] * factor // 2, size[1] * factor // 2)
+    if factor % 2 == 0 and factor > 2 and whole.shape[1::-1] == (2 * halves[0], 2 * halves[1]):
+        # Halving takes OpenCV's fastest path: both steps cost about half of one.
+        whole = cv2.resize(whole, halves, interpolation=cv2.INTER_AREA)
     return cv2.resize(whole, size, interpolation=cv2.INTER_AREA)
 
 

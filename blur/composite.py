@@ -8,7 +8,16 @@ import cv2
 import numpy as np
 
 from blur.arrays import expand, mask, shrink, to_uint8, validated
-from blur.edges import BAND_CHUNK, SOFT_HIGH, soft_band, subject_colours
+from blur.blocks import MAX_BLOCK, block_parts
+from blur.edges import (
+    BACKGROUND_ALPHA,
+    BAND_CHUNK,
+    FOREGROUND_ALPHA,
+    SOFT_HIGH,
+    edge_factor,
+    soft_band,
+    subject_colours,
+)
 from blur.fill import fill_holes, known_parts
 from blur.lens import DISC_RADIUS_PER_SIGMA, LENSES, WORKING_DISC_RADIUS, lens_blur
 
@@ -109,18 +118,47 @@ class BlurPlan:
             alpha = feather(alpha, diagonal)
         self.image = image
         self.shape = alpha.shape
-        self._hole = mask(alpha, ">", HOLE_ALPHA)
         self._opaque = mask(alpha, ">=", SOFT_HIGH)
         self._band = soft_band(alpha)
         self._band_alpha = alpha.reshape(-1)[self._band][:, None]
-        self._band_colours = subject_colours(image, alpha, self._band, clean_edges)
+        self._parts = None
+        block = edge_factor(self.shape) // 2
+        if 2 <= block <= MAX_BLOCK:
+            self._parts = block_parts(
+                image, alpha, self._opaque, self._band, block,
+                BACKGROUND_ALPHA, FOREGROUND_ALPHA,
+            )  # fmt: skip
+        self._band_colours = subject_colours(image, alpha, self._band, clean_edges, self._parts)
         self._fills: dict[int, np.ndarray] = {}
 
     @property
     def nbytes(self) -> int:
         """Bytes held besides the image."""
-        held = (self._hole, self._opaque, self._band, self._band_alpha, self._band_colours)
+        held = [self._opaque, self._band, self._band_alpha, self._band_colours]
+        if self._parts is not None:
+            held += [self._parts.background.colour, self._parts.background.coverage]
         return sum(a.nbytes for a in held) + sum(f.nbytes for f in self._fills.values())
+
+    def _hole(self) -> np.ndarray:
+        """uint8 mask of alpha > HOLE_ALPHA: the opaque pixels and the band's above it."""
+        hole = self._opaque.copy()
+        above = self._band[self._band_alpha[:, 0] > HOLE_ALPHA]
+        hole.reshape(-1)[above] = 255
+        return hole
+
+    def _working_factor(self, factor: int) -> int:
+        """``factor``, rounded down to a multiple of the block averages' size where it is
+        one or more of them, so the plate comes from those averages."""
+        if self._parts is None or factor < self._parts.background.factor:
+            return factor
+        return factor - factor % self._parts.background.factor
+
+    def _known_parts(self, factor: int) -> tuple[np.ndarray, np.ndarray]:
+        """The background's premultiplied colour and coverage at 1/``factor`` scale."""
+        parts = self._parts
+        if parts and parts.background_alpha == HOLE_ALPHA and factor % parts.background.factor == 0:
+            return parts.background.at(factor)
+        return known_parts(self.image, cv2.bitwise_not(self._hole()), factor)
 
     def _fill(self, factor: int) -> np.ndarray:
         """The plate at 1/``factor`` scale with the hole filled from the background around
@@ -128,7 +166,7 @@ class BlurPlan:
         if factor not in self._fills:
             if len(self._fills) >= KEPT_FILLS:
                 del self._fills[next(iter(self._fills))]
-            colour, coverage = known_parts(self.image, cv2.bitwise_not(self._hole), factor)
+            colour, coverage = self._known_parts(factor)
             if not coverage.any():
                 # Nothing of the background is visible: any flat colour will do.
                 plate = np.empty_like(colour)
@@ -155,6 +193,7 @@ class BlurPlan:
         else:
             factor = _reduction(sigma, WORKING_SIGMA, (h, w))
         if factor >= FULL_SIZE_FACTOR:
+            factor = self._working_factor(factor)
             plate = self._fill(factor)
             if lens == "disc":
                 small = lens_blur(plate, radius / factor)
@@ -163,10 +202,11 @@ class BlurPlan:
             return expand(to_uint8(small), factor, (h, w))
         # A light blur: blur at full size, the hole pasted in from a smaller fill.
         plate = self.image
-        if self._hole.any():
+        hole = self._hole()
+        if hole.any():
             fill_factor = max(1, math.ceil(math.sqrt(h * w / FILL_MAX_PIXELS)))
             plate = self.image.copy()
-            cv2.copyTo(expand(self._fill(fill_factor), fill_factor, (h, w)), self._hole, plate)
+            cv2.copyTo(expand(self._fill(fill_factor), fill_factor, (h, w)), hole, plate)
         if lens == "disc":
             return to_uint8(lens_blur(plate, radius))
         return cv2.GaussianBlur(plate, (0, 0), sigmaX=sigma, borderType=cv2.BORDER_REFLECT_101)
@@ -188,10 +228,13 @@ class BlurPlan:
         flat = out.reshape(-1, 3)
         for start in range(0, self._band.size, BAND_CHUNK):
             part = slice(start, start + BAND_CHUNK)
-            a = self._band_alpha[part]
-            behind = flat[self._band[part]].astype(np.float32)
-            mixed = self._band_colours[part].astype(np.float32) * a + behind * (1.0 - a)
-            flat[self._band[part]] = to_uint8(mixed)
+            pixels = self._band[part]
+            mixed = np.take(flat, pixels, axis=0).astype(np.float32)
+            subject = self._band_colours[part].astype(np.float32)
+            subject -= mixed  # B + a (F - B), in place
+            subject *= self._band_alpha[part]
+            mixed += subject
+            flat[pixels] = to_uint8(mixed)
         return out
 
 

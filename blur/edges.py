@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from blur.arrays import mask, to_uint8, validated
+from blur.blocks import Parts
 from blur.fill import fill_holes, known_parts
 
 # Soft pixels: alpha strictly between these; outside, the result is the background or the
@@ -21,7 +22,8 @@ BAND_CHUNK = 1 << 20  # soft pixels handled at once
 
 
 def _sample(small: np.ndarray, factor: int, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """Bilinear samples (N x 3 float32) of a map made at ``factor``, at full-size coordinates."""
+    """Bilinear samples (N x channels float32) of a map made at ``factor``, at full-size
+    coordinates."""
     n = ys.size
     width = 4096  # remap wants a 2-D map of under 32767 rows
     rows = -(-n // width)
@@ -36,12 +38,24 @@ def _sample(small: np.ndarray, factor: int, ys: np.ndarray, xs: np.ndarray) -> n
         cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
-    return samples.reshape(-1, 3)[:n]
+    return samples.reshape(rows * width, -1)[:n]
 
 
 def soft_band(alpha: np.ndarray) -> np.ndarray:
     """Flat indices of the pixels that are neither background nor subject."""
-    return np.flatnonzero((alpha > SOFT_LOW) & (alpha < SOFT_HIGH))  # bool: fast nonzero
+    # inRange is inclusive: the float32 neighbours inside make it strict. A 0/1 mask read
+    # as bool takes numpy's fast nonzero.
+    low = np.nextafter(np.float32(SOFT_LOW), np.float32(1))
+    high = np.nextafter(np.float32(SOFT_HIGH), np.float32(0))
+    inside = cv2.inRange(alpha, float(low), float(high))
+    cv2.bitwise_and(inside, 1, dst=inside)
+    return np.flatnonzero(inside.view(bool))
+
+
+def edge_factor(shape: tuple[int, int]) -> int:
+    """The size of the blocks the local colours are averaged over, for an alpha of ``shape``."""
+    h, w = shape
+    return max(1, min(int(EDGE_BLOCK * math.hypot(h, w)), h, w))
 
 
 @dataclass
@@ -55,29 +69,51 @@ class _EdgeMaps:
     def unmix(self, image: np.ndarray, alpha: np.ndarray, band: np.ndarray) -> np.ndarray:
         """F at the band pixels, from I = alpha F + (1 - alpha) B and the local estimates."""
         ys, xs = np.divmod(band, alpha.shape[1])
-        subject = _sample(self.own, self.factor, ys, xs)
-        behind = _sample(self.behind, self.factor, ys, xs)
-        a = alpha.reshape(-1)[band][:, None]
-        observed = image.reshape(-1, 3)[band].astype(np.float32)
-        # The local subject colour, corrected by what the observed mix says it must be.
-        return np.clip(subject + a * (observed - a * subject - (1 - a) * behind), 0, 255)
+        both = _sample(np.dstack([self.own, self.behind]), self.factor, ys, xs)
+        subject, behind = both[:, :3], both[:, 3:]
+        a = np.take(alpha.reshape(-1), band)[:, None]
+        # The local subject colour S, corrected by what the observed mix I says it must be:
+        # S + a (I - a S - (1 - a) B), as S + a ((I - B) - a (S - B)) in place.
+        mixed = np.take(image.reshape(-1, 3), band, axis=0).astype(np.float32)
+        mixed -= behind
+        gap = subject - behind
+        gap *= a
+        mixed -= gap
+        mixed *= a
+        mixed += subject
+        return np.clip(mixed, 0, 255, out=mixed)
 
 
-def _edge_maps(image: np.ndarray, alpha: np.ndarray) -> _EdgeMaps | None:
+def _edge_maps(
+    image: np.ndarray, alpha: np.ndarray, parts: Parts | None = None
+) -> _EdgeMaps | None:
     """Local estimates of the subject's and the background's own colours, or None.
 
     Each comes from the pixels that are surely subject (alpha >= FOREGROUND_ALPHA) or surely
-    background (alpha <= BACKGROUND_ALPHA) nearby, averaged and filled at a coarse scale.
+    background (alpha <= BACKGROUND_ALPHA) nearby, averaged and filled at a coarse scale:
+    from ``parts`` (block averages with those alphas) where given, at the largest multiple
+    of their block size within edge_factor, else from the photo.
     """
-    h, w = alpha.shape
-    subject = mask(alpha, ">=", FOREGROUND_ALPHA)
-    background = mask(alpha, "<=", BACKGROUND_ALPHA)
-    if not subject.any() or not background.any():
+    factor = edge_factor(alpha.shape)
+    usable = parts is not None and (parts.background_alpha, parts.subject_alpha) == (
+        BACKGROUND_ALPHA, FOREGROUND_ALPHA
+    )
+    if usable and factor >= parts.subject.factor:
+        factor -= factor % parts.subject.factor
+        subject = parts.subject.at(factor)
+        background = parts.background.at(factor)
+    else:
+        subject_mask = mask(alpha, ">=", FOREGROUND_ALPHA)
+        background_mask = mask(alpha, "<=", BACKGROUND_ALPHA)
+        if not subject_mask.any() or not background_mask.any():
+            return None
+        subject = known_parts(image, subject_mask, factor)
+        background = known_parts(image, background_mask, factor)
+    if not subject[1].any() or not background[1].any():
         return None
-    factor = max(1, min(int(EDGE_BLOCK * math.hypot(h, w)), h, w))
-    behind = fill_holes(*known_parts(image, background, factor))
+    behind = fill_holes(*background)
     # A rough fill is enough: only the band next to the subject is ever sampled.
-    own = fill_holes(*known_parts(image, subject, factor), relax_budget=0)
+    own = fill_holes(*subject, relax_budget=0)
     return _EdgeMaps(own, behind, factor)
 
 
@@ -97,12 +133,17 @@ def foreground_colours(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 
 def subject_colours(
-    image: np.ndarray, alpha: np.ndarray, band: np.ndarray, clean: bool = True
+    image: np.ndarray,
+    alpha: np.ndarray,
+    band: np.ndarray,
+    clean: bool = True,
+    parts: Parts | None = None,
 ) -> np.ndarray:
     """The subject's colour (N x 3 uint8) at the flat indices ``band`` of soft pixels:
-    its own colour estimated as in foreground_colours when ``clean``, else the photo's."""
+    its own colour estimated as in foreground_colours when ``clean`` (from ``parts``, the
+    photo's block averages, where given), else the photo's."""
     colours = image.reshape(-1, 3)[band]
-    maps = _edge_maps(image, alpha) if clean and band.size else None
+    maps = _edge_maps(image, alpha, parts) if clean and band.size else None
     if maps is not None:
         for start in range(0, band.size, BAND_CHUNK):
             part = band[start : start + BAND_CHUNK]
