@@ -7,11 +7,16 @@ on transformers 5, and its meta-device initialisation would leave non-persistent
 (Swin's relative position index) uninitialised. So the classes are imported exactly as
 ``trust_remote_code`` does, built on the CPU with real tensors, and ``model.safetensors``
 is loaded strictly into them.
+
+On the CPU the fixed-size entries run as an ONNX Runtime export (models.cpu_fast): about
+half the time, the same alpha to float rounding. The export is made on the first load; if
+it fails, the model runs in PyTorch and the log says why.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from pathlib import Path
 
@@ -19,11 +24,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-from models import hub, torch_runtime
+from models import cpu_fast, hub, torch_runtime
+from models.devices import torch_device
 from models.registry import ModelSpec
 
 REPO_FILES = ["*.py", "*.json", "model.safetensors"]
 MODEL_AUTO_CLASS = "AutoModelForImageSegmentation"
+
+log = logging.getLogger("portrait_blur.birefnet")
 
 
 def load_remote_model(model_dir: Path) -> torch.nn.Module:
@@ -44,11 +52,27 @@ def load_remote_model(model_dir: Path) -> torch.nn.Module:
 class BiRefNetSegmenter:
     def __init__(self, spec: ModelSpec, device: str) -> None:
         self.spec = spec
-        self.device = device
+        self.device = torch_device(device)
         model_dir = hub.fetch_snapshot(spec, REPO_FILES, required=spec.files)
-        self.model = torch_runtime.prepare(load_remote_model(model_dir), spec, device)
-        self.dtype = torch_runtime.model_dtype(spec, device)
+        self.model = torch_runtime.prepare(load_remote_model(model_dir), spec, self.device)
+        self.dtype = torch_runtime.model_dtype(spec, self.device)
+        self.fast = None  # the ONNX Runtime forward, where it runs instead of self.model
+        if cpu_fast.wanted(spec.onnx_on_cpu, device):
+            self.fast = self._onnx_forward(model_dir)
         self._lock = threading.Lock()
+
+    def _onnx_forward(self, model_dir: Path) -> cpu_fast.OnnxForward | None:
+        """The export's forward (the eager model freed), or None where it cannot be made."""
+        assert self.spec.input_size, "an export has one input size"
+        try:
+            fast = cpu_fast.onnx_forward(
+                self.model, model_dir, model_dir.name, self.spec.input_size
+            )
+        except Exception:  # noqa: BLE001 - the eager model still answers, only slower
+            log.warning("%s: no ONNX export, running PyTorch", self.spec.label, exc_info=True)
+            return None
+        self.model = None
+        return fast
 
     @torch.inference_mode()
     def predict(self, image: Image.Image) -> np.ndarray:
@@ -57,11 +81,11 @@ class BiRefNetSegmenter:
         if self.device == "cuda":
             batch = batch.contiguous(memory_format=torch.channels_last)
         with self._lock:
-            logits = self.model(batch)[-1]
+            logits = self.fast(batch) if self.fast else self.model(batch)[-1]
         return torch_runtime.to_photo_alpha(logits.sigmoid(), image.size)
 
     def close(self) -> None:
-        self.model = None
+        self.model = self.fast = None
         torch_runtime.free_device_memory(self.device)
 
 

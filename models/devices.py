@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 
 AUTO = "Auto"
-LABELS = {"cuda": "CUDA", "mps": "MPS", "cpu": "CPU"}
+# The CPU with PyTorch's own fp32 arithmetic for the models whose CPU path is otherwise an
+# ONNX Runtime export (models.cpu_fast); every other model runs as on "cpu".
+EXACT_CPU = "cpu_exact"
+LABELS = {"cuda": "CUDA", "mps": "MPS", "cpu": "CPU", EXACT_CPU: "CPU, exact fp32"}
 CHOICES = (AUTO, *LABELS.values())  # every choice a user can type, available here or not
 
 
@@ -56,18 +59,20 @@ def available_devices() -> list[str]:
 
 
 def device_options() -> list[str]:
-    """Choices for the sidebar: Auto, then each available device's label."""
-    return [AUTO] + [LABELS[d] for d in available_devices()]
+    """Choices for the sidebar: Auto, each available device's label, then exact CPU."""
+    return [AUTO] + [LABELS[d] for d in (*available_devices(), EXACT_CPU)]
 
 
 def resolve_device(choice: str) -> str:
-    """Turn a sidebar choice ("Auto", "CUDA", "MPS", "CPU") into a torch device name."""
+    """Turn a sidebar choice ("Auto", "CUDA", "MPS", "CPU", "CPU, exact fp32") into a device
+    name: a torch device's, or EXACT_CPU."""
     if choice == AUTO:
         return available_devices()[0]
-    device = choice.lower()
-    if device not in LABELS:
+    by_label = {label.lower(): device for device, label in LABELS.items()}
+    device = by_label.get(choice.lower())
+    if device is None:
         raise ValueError(f"unknown device {choice!r}; choose one of {device_options()}")
-    if device not in available_devices():
+    if device not in (*available_devices(), EXACT_CPU):
         raise ValueError(f"{LABELS[device]} is not available on this machine")
     return device
 
@@ -79,3 +84,12 @@ def device_label(device: str) -> str:
 def device_for(supported: tuple[str, ...], requested: str) -> str:
     """The device a model actually runs on: the requested one if it supports it, else CPU."""
     return requested if requested in supported else "cpu"
+
+
+def torch_device(device: str) -> str:
+    """The torch device behind a device name (exact CPU is torch's CPU)."""
+    return "cpu" if device == EXACT_CPU else device
+
+
+def on_cpu(device: str) -> bool:
+    return torch_device(device) == "cpu"

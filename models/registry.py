@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlparse
 
+from models.devices import EXACT_CPU
+
 MaskKind = Literal["alpha", "binary"]
 
 
@@ -125,6 +127,10 @@ class ModelSpec:
     memory_mb: int = 1000
     cost: Cost = STANDARD
     cpu_s: float | None = None  # seconds per photo measured on two CPU cores, if measured
+    # On the CPU the model runs as an ONNX Runtime export (models.cpu_fast), unless the user
+    # asks for exact fp32 (devices.EXACT_CPU), which takes exact_cpu_s per photo.
+    onnx_on_cpu: bool = False
+    exact_cpu_s: float | None = None
     timeout_s: float | None = None  # a fixed limit per photo instead of the cost's (tests)
     # A refined result (``refined``): the model whose mask is refined, the refiner that
     # computes it, and the trimap's unknown band as a fraction of the photo's longer side.
@@ -135,6 +141,8 @@ class ModelSpec:
     def seconds(self, device: str) -> float:
         """Typical seconds per photo on ``device`` once loaded (MPS: between CPU and CUDA)."""
         cpu = self.cpu_s or self.cost.cpu_s
+        if device == EXACT_CPU:
+            return self.exact_cpu_s or cpu
         if device == "cpu":
             return cpu
         if device == "mps":
@@ -203,18 +211,28 @@ class ModelSpec:
 
 # Every BiRefNet repo ships its architecture as these two modules beside config and weights.
 BIREFNET_FILES = ("config.json", "birefnet.py", "BiRefNet_config.py", "model.safetensors")
-LARGE_INPUT = {"memory_mb": 12000, "cost": HEAVY}  # 2048 px inputs: measured 12 GB on CPU
+# 2048 px inputs: measured 12 GB on CPU. Their CPU path stays eager PyTorch: an export at
+# that size has not been measured to fit in memory (models.cpu_fast).
+LARGE_INPUT = {"memory_mb": 12000, "cost": HEAVY, "onnx_on_cpu": False}
+# BiRefNet (Swin-L) at 1024 px on two cores, per photo: ONNX Runtime and eager fp32 PyTorch
+# (bench models --cpu-paths; README, "Heavy models on a CPU").
+BIREFNET_CPU_S, BIREFNET_EXACT_CPU_S = 20.0, 40.0
 
 
 def _birefnet(key: str, label: str, repo: str, **fields) -> ModelSpec:
-    """A BiRefNet-architecture entry: MIT, 1024x1024 and ~890 MB unless ``fields`` say otherwise."""
+    """A BiRefNet-architecture entry: MIT, 1024x1024 and ~890 MB, on the CPU an ONNX export
+    (``bench models --cpu-paths``: about half eager's time), unless ``fields`` say otherwise."""
     defaults = {
         "licence": "MIT",
         "input_size": (1024, 1024),
         "download_mb": 890,
         "files": BIREFNET_FILES,
         "memory_mb": 3000,
+        "onnx_on_cpu": True,
     }
+    entry = {**defaults, **fields}
+    if entry["onnx_on_cpu"]:  # Swin-L at 1024 px unless the entry measured its own
+        entry = {"cpu_s": BIREFNET_CPU_S, "exact_cpu_s": BIREFNET_EXACT_CPU_S, **entry}
     return ModelSpec(
         key=key,
         label=label,
@@ -222,7 +240,7 @@ def _birefnet(key: str, label: str, repo: str, **fields) -> ModelSpec:
         mask_kind="alpha",
         url=f"https://huggingface.co/{repo}",
         repo=repo,
-        **{**defaults, **fields},
+        **entry,
     )
 
 
@@ -433,6 +451,7 @@ REGISTRY: tuple[ModelSpec, ...] = (
         download_mb=180,
         memory_mb=6000,
         cost=HEAVY,
+        onnx_on_cpu=False,  # as LARGE_INPUT: an export at this size is not measured
     ),
     _birefnet(
         "rmbg2",

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from blur.arrays import resize_alpha, to_alpha, to_matte
-from models.devices import device_for
+from models.devices import EXACT_CPU, device_for
 from models.errors import caused_by_memory, describe_failure
 from models.registry import ModelSpec, get_spec
 
@@ -202,7 +202,10 @@ def segment(
 
 
 def runs_on(spec: ModelSpec, device: str) -> str:
-    """The device a model actually runs on when ``device`` is requested."""
+    """The device a model actually runs on when ``device`` is requested (exact CPU only
+    for a model with a CPU fast path: for the others it is the CPU)."""
+    if device == EXACT_CPU:
+        return EXACT_CPU if spec.onnx_on_cpu else "cpu"
     return device_for(spec.devices, device)
 
 

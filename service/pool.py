@@ -49,6 +49,10 @@ log = logging.getLogger("portrait_blur.pool")
 
 POLL_S = 0.1
 LOAD_STALL_S = 300.0  # a load (download, build) with no progress for this long is killed
+# The CPU fast path's one-off export traces the model and optimises its graph: a few eager
+# runs' worth of work (models.cpu_fast), allowed beside the load's own limit.
+EXPORT_RUNS = 4
+STAGES = {"load": "loading", "prepare": "preparing", "run": "running"}  # Stage -> JobState
 RAM_BUDGET_ENV = "PORTRAIT_BLUR_MODEL_MEMORY_MB"
 RAM_SHARE = 0.5  # default budget: half the machine's memory, the rest for sessions
 GPU_SHARE = 0.9
@@ -462,6 +466,13 @@ class ModelPool:
             result.error = self._crashed(worker, spec)
             return result
 
+    def _stall_limit(self, spec: ModelSpec, stage: JobState) -> float:
+        """Seconds a stage other than running may go without news before the worker is
+        stopped: an export gets a few of the model's exact runs more."""
+        if stage.stage == "preparing":
+            return self.load_stall_s + EXPORT_RUNS * spec.seconds(devices.EXACT_CPU)
+        return self.load_stall_s
+
     def _follow(self, worker: Worker, spec: ModelSpec, result, report, photos: int) -> float:
         """Relay the worker's progress on ``spec`` until it answers (into ``result``), or kill
         it when it takes too long (``photos`` times a photo's limit); returns when the model
@@ -478,14 +489,13 @@ class ModelPool:
                 if stage.stage == "running" and waited > limit:
                     result.error = self._timed_out(worker, spec, waited, limit, photos)
                     return stage.since
-                if stage.stage != "running" and waited > self.load_stall_s:
+                if stage.stage != "running" and waited > self._stall_limit(spec, stage):
                     result.error = self._stalled(worker, spec, waited)
                     return stage.since
                 continue
             message: FromWorker = conn.recv()
             if isinstance(message, Stage):
-                running = message.stage == "run"
-                stage = JobState("running" if running else "loading", time.monotonic())
+                stage = JobState(STAGES[message.stage], time.monotonic())
                 report(stage)
             elif isinstance(message, Download):
                 stage = JobState("downloading", time.monotonic(), 0, message.done_bytes,

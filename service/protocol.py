@@ -58,9 +58,10 @@ class RunFrames:
 
 @dataclass(frozen=True)
 class Stage:
-    """The worker began loading the Run's model or running it on the photo."""
+    """The worker began loading the Run's model, preparing its CPU fast path (an export made
+    once, models.cpu_fast) or running it on the photo."""
 
-    stage: Literal["load", "run"]
+    stage: Literal["load", "prepare", "run"]
 
 
 @dataclass(frozen=True)

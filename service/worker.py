@@ -116,7 +116,7 @@ def segment_frames(segmenter, frames) -> tuple[object, float]:
 
 
 def serve(conn: Connection) -> None:
-    from models import hub, runtime
+    from models import cpu_fast, hub, runtime
     from models.errors import caused_by_memory, describe_failure
     from service.memory import release_memory
     from service.protocol import (
@@ -140,6 +140,7 @@ def serve(conn: Connection) -> None:
             conn.send(message)
 
     hub.set_progress_listener(lambda label, done, total: send(Download(done, total)))
+    cpu_fast.set_export_listener(lambda: send(Stage("prepare")))
     segmenters = {}  # by registry key
     inputs, clips = Inputs(), Clips()
     while True:

@@ -18,7 +18,7 @@ def machine(monkeypatch):
 
 def test_cpu_only_machine(machine):
     machine(cuda=False, mps=False)
-    assert devices.device_options() == ["Auto", "CPU"]
+    assert devices.device_options() == ["Auto", "CPU", "CPU, exact fp32"]
     assert devices.resolve_device("Auto") == "cpu"
     with pytest.raises(ValueError, match="CUDA is not available"):
         devices.resolve_device("CUDA")
@@ -26,14 +26,14 @@ def test_cpu_only_machine(machine):
 
 def test_auto_prefers_cuda(machine):
     machine(cuda=True, mps=False)
-    assert devices.device_options() == ["Auto", "CUDA", "CPU"]
+    assert devices.device_options() == ["Auto", "CUDA", "CPU", "CPU, exact fp32"]
     assert devices.resolve_device("Auto") == "cuda"
     assert devices.resolve_device("CPU") == "cpu"
 
 
 def test_auto_takes_mps_on_apple_silicon(machine):
     machine(cuda=False, mps=True)
-    assert devices.device_options() == ["Auto", "MPS", "CPU"]
+    assert devices.device_options() == ["Auto", "MPS", "CPU", "CPU, exact fp32"]
     assert devices.resolve_device("Auto") == "mps"
 
 

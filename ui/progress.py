@@ -39,6 +39,8 @@ def state_text(label: str, state: JobState | None) -> str:
         return f"{label}: downloading {done:,.0f} / {total:,.0f} MB"
     if state.stage == "loading":
         return f"{label}: loading ({seconds:.0f} s)"
+    if state.stage == "preparing":
+        return f"{label}: preparing its fast CPU path, once ({seconds:.0f} s)"
     return f"{label}: running ({seconds:.1f} s)"
 
 

@@ -8,11 +8,15 @@ It also builds an attention mask at run time and multiplies activations by it, a
 shifted windows do: in float32, as RMBG-2.0's copy of the code does, so half precision
 fails there with "expected m1 and m2 to have the same dtype"; ZhengPeng7's repos cast the
 mask to the input's dtype (MASK_FOLLOWS_INPUT, set per repo by the test factory).
+Its head is a modulated deformable convolution (torchvision's deform_conv2d, as BiRefNet's
+ASPPDeformable decoder uses), so an ONNX export without a symbolic for it fails as the real
+export does; with zero offsets and unit modulation it is the 1x1 convolution it holds.
 Its "segmentation" is red minus green, so tests can tell loaded weights from random ones.
 """
 
 import torch
 from torch import nn
+from torchvision.ops import deform_conv2d
 from transformers import PreTrainedModel
 
 from .BiRefNet_config import BiRefNetConfig
@@ -46,5 +50,8 @@ class BiRefNet(PreTrainedModel):
         mask = torch.zeros(x.shape[-1], x.shape[-1])  # float32, whatever the input
         if MASK_FOLLOWS_INPUT:
             mask = mask.to(x.dtype)
-        logits = self.head(x) + x[:, :1] @ mask  # the mask adds nothing but its dtype
+        offset = x[:, :2] * 0  # computed from the input, as BiRefNet's offset convolutions
+        modulator = 2 * torch.sigmoid(x[:, :1] * 0)
+        head = deform_conv2d(x, offset, self.head.weight, self.head.bias, mask=modulator)
+        logits = head + x[:, :1] @ mask  # the mask adds nothing but its dtype
         return [logits * 0.5, logits]
