@@ -14,7 +14,8 @@ def validated(image: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, np.ndar
     if alpha.shape != image.shape[:2]:
         raise ValueError(f"alpha shape {alpha.shape} does not match image {image.shape[:2]}")
     alpha = alpha.astype(np.float32, copy=False)
-    if alpha.min() < 0.0 or alpha.max() > 1.0:
+    low, high, _, _ = cv2.minMaxLoc(alpha)  # one pass over it, not two
+    if low < 0.0 or high > 1.0:
         alpha = np.clip(alpha, 0.0, 1.0)
     return np.ascontiguousarray(image), alpha
 
@@ -51,6 +52,18 @@ def expand(small: np.ndarray, factor: int, shape: tuple[int, int]) -> np.ndarray
             cv2.BORDER_REPLICATE,
         )  # fmt: skip
     return big
+
+
+def pixels_at(image: np.ndarray, indices: np.ndarray) -> np.ndarray:
+    """The N x 3 pixels of a contiguous HxWx3 uint8 image at flat ``indices``."""
+    return np.take(image.reshape(-1, 3), indices, axis=0)
+
+
+def put_pixels(image: np.ndarray, indices: np.ndarray, pixels: np.ndarray) -> None:
+    """Write N x 3 uint8 ``pixels`` into a contiguous HxWx3 uint8 image at flat ``indices``
+    (as 3-byte items: several times faster than assigning rows)."""
+    item = np.dtype((np.void, 3))
+    np.put(image.reshape(-1, 3).view(item), indices, np.ascontiguousarray(pixels).view(item))
 
 
 def to_matte(alpha: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import math
 import cv2
 import numpy as np
 
-from blur.arrays import expand, mask, shrink, to_uint8, validated
+from blur.arrays import expand, mask, pixels_at, put_pixels, shrink, to_uint8, validated
 from blur.blocks import MAX_BLOCK, block_parts
 from blur.edges import (
     BACKGROUND_ALPHA,
@@ -120,7 +120,7 @@ class BlurPlan:
         self.shape = alpha.shape
         self._opaque = mask(alpha, ">=", SOFT_HIGH)
         self._band = soft_band(alpha)
-        self._band_alpha = alpha.reshape(-1)[self._band][:, None]
+        self._band_alpha = np.take(alpha.reshape(-1), self._band)
         self._parts = None
         block = edge_factor(self.shape) // 2
         if 2 <= block <= MAX_BLOCK:
@@ -128,8 +128,13 @@ class BlurPlan:
                 image, alpha, self._opaque, self._band, block,
                 BACKGROUND_ALPHA, FOREGROUND_ALPHA,
             )  # fmt: skip
-        self._band_colours = subject_colours(image, alpha, self._band, clean_edges, self._parts)
         self._fills: dict[int, np.ndarray] = {}
+        behind = None
+        if self._parts is not None and clean_edges and self._band.size:
+            behind = self._fill(2 * self._parts.background.factor)
+        self._band_colours = subject_colours(
+            image, alpha, self._band, clean_edges, self._parts, behind
+        )
 
     @property
     def nbytes(self) -> int:
@@ -142,7 +147,7 @@ class BlurPlan:
     def _hole(self) -> np.ndarray:
         """uint8 mask of alpha > HOLE_ALPHA: the opaque pixels and the band's above it."""
         hole = self._opaque.copy()
-        above = self._band[self._band_alpha[:, 0] > HOLE_ALPHA]
+        above = self._band[self._band_alpha > HOLE_ALPHA]
         hole.reshape(-1)[above] = 255
         return hole
 
@@ -164,17 +169,25 @@ class BlurPlan:
         """The plate at 1/``factor`` scale with the hole filled from the background around
         (the last few kept: a slider moves through neighbouring reductions)."""
         if factor not in self._fills:
-            if len(self._fills) >= KEPT_FILLS:
+            plate = self._filled(factor)
+            while len(self._fills) >= KEPT_FILLS:
                 del self._fills[next(iter(self._fills))]
-            colour, coverage = self._known_parts(factor)
-            if not coverage.any():
-                # Nothing of the background is visible: any flat colour will do.
-                plate = np.empty_like(colour)
-                plate[:] = shrink(self.image, factor).reshape(-1, 3).mean(0)
-            else:
-                plate = fill_holes(colour, coverage)
-            self._fills[factor] = to_uint8(plate)
+            self._fills[factor] = plate
         return self._fills[factor]
+
+    def _filled(self, factor: int) -> np.ndarray:
+        colour, coverage = self._known_parts(factor)
+        if not coverage.any():
+            # Nothing of the background is visible: any flat colour will do.
+            plate = np.empty_like(colour)
+            plate[:] = shrink(self.image, factor).reshape(-1, 3).mean(0)
+            return to_uint8(plate)
+        # At the block averages' own size, the fill at twice it (the clean edges' map of
+        # the background) stands in for the pyramid's coarse levels: one fill made once.
+        coarse = None
+        if self._parts is not None and factor == self._parts.background.factor:
+            coarse = self._fill(2 * factor)
+        return to_uint8(fill_holes(colour, coverage, coarse=coarse))
 
     def background(self, sigma: float, lens: str = "gaussian") -> np.ndarray:
         """The background with the subject removed and blurred, at full size (uint8).
@@ -225,16 +238,16 @@ class BlurPlan:
         assert background.shape == self.image.shape and background.dtype == np.uint8
         out = background
         cv2.copyTo(self.image, self._opaque, out)
-        flat = out.reshape(-1, 3)
         for start in range(0, self._band.size, BAND_CHUNK):
             part = slice(start, start + BAND_CHUNK)
             pixels = self._band[part]
-            mixed = np.take(flat, pixels, axis=0).astype(np.float32)
-            subject = self._band_colours[part].astype(np.float32)
-            subject -= mixed  # B + a (F - B), in place
-            subject *= self._band_alpha[part]
+            # B + a (F - B), flat and in place, alpha repeated per channel
+            mixed = pixels_at(out, pixels).reshape(-1).astype(np.float32)
+            subject = self._band_colours[part].reshape(-1).astype(np.float32)
+            subject -= mixed
+            subject *= np.repeat(self._band_alpha[part], 3)
             mixed += subject
-            flat[pixels] = to_uint8(mixed)
+            put_pixels(out, pixels, to_uint8(mixed).reshape(-1, 3))
         return out
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from blur.arrays import mask, to_uint8, validated
+from blur.arrays import mask, pixels_at, put_pixels, to_uint8, validated
 from blur.blocks import Parts
 from blur.fill import fill_holes, known_parts
 
@@ -69,30 +69,35 @@ class _EdgeMaps:
     def unmix(self, image: np.ndarray, alpha: np.ndarray, band: np.ndarray) -> np.ndarray:
         """F at the band pixels, from I = alpha F + (1 - alpha) B and the local estimates."""
         ys, xs = np.divmod(band, alpha.shape[1])
-        both = _sample(np.dstack([self.own, self.behind]), self.factor, ys, xs)
-        subject, behind = both[:, :3], both[:, 3:]
-        a = np.take(alpha.reshape(-1), band)[:, None]
+        # Flat N x 3 values, alpha repeated per channel: numpy's loops run the whole length.
+        subject = _sample(self.own, self.factor, ys, xs).reshape(-1)
+        behind = _sample(self.behind, self.factor, ys, xs).reshape(-1)
+        a = np.repeat(np.take(alpha.reshape(-1), band), 3)
+        mixed = pixels_at(image, band).reshape(-1).astype(np.float32)
         # The local subject colour S, corrected by what the observed mix I says it must be:
         # S + a (I - a S - (1 - a) B), as S + a ((I - B) - a (S - B)) in place.
-        mixed = np.take(image.reshape(-1, 3), band, axis=0).astype(np.float32)
         mixed -= behind
-        gap = subject - behind
-        gap *= a
-        mixed -= gap
+        subject_gap = subject - behind
+        subject_gap *= a
+        mixed -= subject_gap
         mixed *= a
         mixed += subject
-        return np.clip(mixed, 0, 255, out=mixed)
+        return np.clip(mixed, 0, 255, out=mixed).reshape(-1, 3)
 
 
 def _edge_maps(
-    image: np.ndarray, alpha: np.ndarray, parts: Parts | None = None
+    image: np.ndarray,
+    alpha: np.ndarray,
+    parts: Parts | None = None,
+    behind: np.ndarray | None = None,
 ) -> _EdgeMaps | None:
     """Local estimates of the subject's and the background's own colours, or None.
 
     Each comes from the pixels that are surely subject (alpha >= FOREGROUND_ALPHA) or surely
     background (alpha <= BACKGROUND_ALPHA) nearby, averaged and filled at a coarse scale:
     from ``parts`` (block averages with those alphas) where given, at the largest multiple
-    of their block size within edge_factor, else from the photo.
+    of their block size within edge_factor, else from the photo. ``behind``, where given,
+    is the background already filled at twice the parts' block size.
     """
     factor = edge_factor(alpha.shape)
     usable = parts is not None and (parts.background_alpha, parts.subject_alpha) == (
@@ -111,7 +116,8 @@ def _edge_maps(
         background = known_parts(image, background_mask, factor)
     if not subject[1].any() or not background[1].any():
         return None
-    behind = fill_holes(*background)
+    if behind is None or behind.shape[:2] != background[1].shape:
+        behind = fill_holes(*background)
     # A rough fill is enough: only the band next to the subject is ever sampled.
     own = fill_holes(*subject, relax_budget=0)
     return _EdgeMaps(own, behind, factor)
@@ -128,7 +134,7 @@ def foreground_colours(image: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     image, alpha = validated(image, alpha)
     out = image.copy()
     band = soft_band(alpha)
-    out.reshape(-1, 3)[band] = subject_colours(image, alpha, band)
+    put_pixels(out, band, subject_colours(image, alpha, band))
     return out
 
 
@@ -138,12 +144,13 @@ def subject_colours(
     band: np.ndarray,
     clean: bool = True,
     parts: Parts | None = None,
+    behind: np.ndarray | None = None,
 ) -> np.ndarray:
     """The subject's colour (N x 3 uint8) at the flat indices ``band`` of soft pixels:
     its own colour estimated as in foreground_colours when ``clean`` (from ``parts``, the
-    photo's block averages, where given), else the photo's."""
-    colours = image.reshape(-1, 3)[band]
-    maps = _edge_maps(image, alpha, parts) if clean and band.size else None
+    photo's block averages, and ``behind``, where given: see _edge_maps), else the photo's."""
+    colours = pixels_at(image, band)
+    maps = _edge_maps(image, alpha, parts, behind) if clean and band.size else None
     if maps is not None:
         for start in range(0, band.size, BAND_CHUNK):
             part = band[start : start + BAND_CHUNK]

@@ -94,3 +94,31 @@ def test_a_factor_between_multiples_of_the_block_is_rounded_down_to_one(scene):
     for strength in (31, 101, 255):
         plan.render(equivalent_sigma(strength))
     assert plan._fills and all(f % block == 0 or f < block for f in plan._fills)
+
+
+def test_relaxing_the_window_around_the_missing_pixels_is_relaxing_everything(scene):
+    from blur.fill import _relax, _relax_window
+
+    parts = BlurPlan(scene.photo, scene.alpha)._parts
+    colour, coverage = parts.background.at(2 * parts.background.factor)
+    missing = (1.0 - coverage)[..., None]
+    assert 0 < (missing > 0).mean() < 0.5  # a window smaller than the plate
+    plate = colour + missing * colour.mean((0, 1))
+    assert np.array_equal(
+        _relax(plate, colour, missing, 12), _relax_window(plate, colour, missing, 12)
+    )
+
+
+def test_a_fill_from_the_coarser_fill_looks_like_one_from_its_own_pyramid(scene):
+    from blur.fill import fill_holes
+
+    parts = BlurPlan(scene.photo, scene.alpha)._parts
+    block = parts.background.factor
+    colour, coverage = parts.background.at(block)
+    coarse = fill_holes(*parts.background.at(2 * block))
+    own, from_coarse = fill_holes(colour, coverage), fill_holes(colour, coverage, coarse=coarse)
+    known = coverage == 1.0
+    assert np.array_equal(own[known], from_coarse[known])  # known pixels are kept as they are
+    hole = coverage == 0.0
+    assert hole.sum() > 1000
+    assert np.abs(own - from_coarse)[hole].mean() < 2.0
