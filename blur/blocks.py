@@ -65,7 +65,7 @@ def _outline_sums(
         a = alphas[by, :, bx].reshape(-1, factor * factor)
         for i, weight in enumerate((a <= background_alpha, a >= subject_alpha)):
             weight = weight.astype(np.float32)
-            sums[i][part] = np.einsum("np,npc->nc", weight, pixels)
+            sums[i][part] = np.matmul(weight[:, None, :], pixels)[:, 0]
             counts[i][part] = weight.sum(1)
     return sums[0], counts[0], sums[1], counts[1]
 
@@ -93,11 +93,11 @@ def block_parts(
     mean = shrink(image, factor).astype(np.float32)
     rows, cols = mean.shape[:2]
     opaque_share = shrink(opaque, factor)
-    ys, xs = np.divmod(band, w)
-    inside = (ys < rows * factor) & (xs < cols * factor)
-    banded = np.zeros(rows * cols, bool)
-    banded[(ys[inside] // factor) * cols + xs[inside] // factor] = True
-    banded = banded.reshape(rows, cols)
+    # Blocks holding a band pixel, on a grid one wider and taller for the partial ones.
+    ys = band // w
+    banded = np.zeros((rows + 1) * (cols + 1), bool)
+    banded[(ys // factor) * (cols + 1) + (band - ys * w) // factor] = True
+    banded = banded.reshape(rows + 1, cols + 1)[:rows, :cols]
     all_subject = (opaque_share == 255) & ~banded
     all_background = (opaque_share == 0) & ~banded
     outline = np.flatnonzero(~(all_subject | all_background))

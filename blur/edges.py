@@ -21,9 +21,11 @@ EDGE_BLOCK = 0.004  # size of the blocks the local colours are averaged over, of
 BAND_CHUNK = 1 << 20  # soft pixels handled at once
 
 
-def _sample(small: np.ndarray, factor: int, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """Bilinear samples (N x channels float32) of a map made at ``factor``, at full-size
-    coordinates."""
+def _sample(
+    maps: tuple[np.ndarray, ...], factor: int, ys: np.ndarray, xs: np.ndarray
+) -> list[np.ndarray]:
+    """Bilinear samples (N x channels float32) of each of ``maps``, made at ``factor``, at
+    full-size coordinates."""
     n = ys.size
     width = 4096  # remap wants a 2-D map of under 32767 rows
     rows = -(-n // width)
@@ -31,14 +33,13 @@ def _sample(small: np.ndarray, factor: int, ys: np.ndarray, xs: np.ndarray) -> n
     map_y = np.zeros(rows * width, np.float32)
     map_x[:n] = (xs + 0.5) / factor - 0.5
     map_y[:n] = (ys + 0.5) / factor - 0.5
-    samples = cv2.remap(
-        small.astype(np.float32, copy=False),
-        map_x.reshape(rows, width),
-        map_y.reshape(rows, width),
-        cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_REPLICATE,
-    )
-    return samples.reshape(rows * width, -1)[:n]
+    map_x, map_y = map_x.reshape(rows, width), map_y.reshape(rows, width)
+    samples = []
+    for small in maps:
+        small = small.astype(np.float32, copy=False)
+        sample = cv2.remap(small, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        samples.append(sample.reshape(rows * width, -1)[:n])
+    return samples
 
 
 def soft_band(alpha: np.ndarray) -> np.ndarray:
@@ -68,10 +69,12 @@ class _EdgeMaps:
 
     def unmix(self, image: np.ndarray, alpha: np.ndarray, band: np.ndarray) -> np.ndarray:
         """F at the band pixels, from I = alpha F + (1 - alpha) B and the local estimates."""
-        ys, xs = np.divmod(band, alpha.shape[1])
+        ys = band // alpha.shape[1]
+        xs = band - ys * alpha.shape[1]
         # Flat N x 3 values, alpha repeated per channel: numpy's loops run the whole length.
-        subject = _sample(self.own, self.factor, ys, xs).reshape(-1)
-        behind = _sample(self.behind, self.factor, ys, xs).reshape(-1)
+        subject, behind = (
+            v.reshape(-1) for v in _sample((self.own, self.behind), self.factor, ys, xs)
+        )
         a = np.repeat(np.take(alpha.reshape(-1), band), 3)
         mixed = pixels_at(image, band).reshape(-1).astype(np.float32)
         # The local subject colour S, corrected by what the observed mix I says it must be:

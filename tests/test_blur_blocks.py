@@ -121,4 +121,4 @@ def test_a_fill_from_the_coarser_fill_looks_like_one_from_its_own_pyramid(scene)
     assert np.array_equal(own[known], from_coarse[known])  # known pixels are kept as they are
     hole = coverage == 0.0
     assert hole.sum() > 1000
-    assert np.abs(own - from_coarse)[hole].mean() < 2.0
+    assert np.abs(own - from_coarse)[hole].mean() < 1.0
