@@ -168,8 +168,12 @@ class Worker:
         self.turn = threading.Lock()  # one photo at a time
         self.leases = 0  # jobs waiting for or running on this worker; guarded by the pool
         self.last_used = 0.0
-        self.rss_mb = 0.0  # measured after each job
-        self.peak_mb = 0.0  # the process's high-water mark of resident memory, where known
+        # The process's high-water mark of resident memory (VmHWM; elsewhere the highest
+        # resident memory seen after a job), measured after each job: what memory_mb plans
+        # for. A sample of the resident memory at the answer would depend on whether the
+        # worker had freed the photo's decode yet, so the budget would vary with the load.
+        self.held_mb = 0.0
+        self.peak_mb = 0.0  # the highest held_mb of any of its processes
         self.loaded: set[str] = set()  # keys of the models loaded in the process
         self.process: subprocess.Popen | None = None
         self.conn: Connection | None = None
@@ -192,7 +196,7 @@ class Worker:
         if self.process is None:
             return 0.0
         planned = CUDA_RAM_MB if self.device == "cuda" else self.planned_mb()
-        return max(self.rss_mb, planned)
+        return max(self.held_mb, planned)
 
     @property
     def gpu_mb(self) -> float:
@@ -215,12 +219,14 @@ class Worker:
         self.conn = Connection(ours.detach())
         self.conn.send(Load(self.device))
         self.loaded = set()
-        self.rss_mb = 0.0
+        self.held_mb = 0.0
 
     def measure(self) -> None:
+        resident = 0.0
         with contextlib.suppress(psutil.Error, AttributeError):
-            self.rss_mb = psutil.Process(self.process.pid).memory_info().rss / 2**20
-        self.peak_mb = max(self.peak_mb, self.rss_mb, _resident_peak_mb(self.process))
+            resident = psutil.Process(self.process.pid).memory_info().rss / 2**20
+        self.held_mb = max(self.held_mb, resident, _resident_peak_mb(self.process))
+        self.peak_mb = max(self.peak_mb, self.held_mb)
 
     def kill(self) -> None:
         """Kill the process only; the thread running a job on it sees the pipe close."""
@@ -232,7 +238,7 @@ class Worker:
         """Kill at once (a hung model may never answer), then reap the process. Only for
         the thread holding the worker's turn, or a worker nobody leases."""
         process, conn = self.process, self.conn
-        self.process, self.conn, self.loaded, self.rss_mb = None, None, set(), 0.0
+        self.process, self.conn, self.loaded, self.held_mb = None, None, set(), 0.0
         if conn is not None:
             conn.close()
         if process is not None:
@@ -366,7 +372,7 @@ class ModelPool:
             return 0.0
 
     def loaded(self) -> list[tuple[str, str, float]]:
-        """(model key, device, resident MB of its worker) of every model in a live worker."""
+        """(model key, device, the MB its worker counts in the budget) of each live model."""
         with self._lock:
             return [(key, w.device, w.ram_mb) for w in self._workers.values() if w.alive
                     for key in w.loaded]  # fmt: skip

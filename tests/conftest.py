@@ -71,7 +71,7 @@ def standin_flags(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def add_standin_model(standin_flags, monkeypatch):
     """Registers a stand-in model that runs in a real worker: its behaviour is the key's
-    part before any "-" (square, slow, hangs, crashes, greedy, broken, flickers, counts).
+    part before any "-" (square, slow, hangs, crashes, greedy, spikes, broken, flickers, counts).
 
     Stand-ins test the app's and the service's plumbing, never a model's quality; nothing
     they return is shown as a model result.

@@ -13,7 +13,7 @@ import pytest
 from models import hub, registry
 from service import ModelPool, PhotoFile
 from tests.conftest import ROOT
-from tests.standins.adapters import loads
+from tests.standins.adapters import SPIKE_MB, loads
 
 
 @pytest.fixture
@@ -149,15 +149,35 @@ def test_out_of_memory_unloads_the_model(pool, photo, add_standin_model):
 
 
 def test_the_memory_budget_evicts_the_least_recently_used(photo, add_standin_model):
-    pool = ModelPool(ram_budget_mb=250)
+    # Room for two plans, not three, whatever a stand-in's worker measures below its plan
+    # (about 80 MB): the budget counts the larger of the two.
+    pool = ModelPool(ram_budget_mb=1000)
     try:
-        a, b, c = (add_standin_model(f"square-{n}", n, memory_mb=100) for n in "abc")
+        a, b, c = (add_standin_model(f"square-{n}", n, memory_mb=400) for n in "abc")
         for spec in (a, b, c):
             assert pool.run(spec, photo, "cpu").ok
         assert {key for key, _, _ in pool.loaded()} == {"square-b", "square-c"}
         pool.run(b, photo, "cpu")  # b is now more recent than c
         pool.run(a, photo, "cpu")
         assert {key for key, _, _ in pool.loaded()} == {"square-a", "square-b"}
+    finally:
+        pool.shutdown()
+
+
+def test_the_budget_counts_a_workers_peak_not_what_it_holds_after_a_photo(
+    photo, add_standin_model
+):
+    """A plan (memory_mb) is a worker's resident memory while it runs; its measure is the
+    process's high-water mark, never a sample taken as the answer arrives, which would
+    depend on whether the worker had freed the photo yet (so on the machine's load)."""
+    pool = ModelPool(ram_budget_mb=SPIKE_MB)
+    try:
+        spiky = add_standin_model("spikes", "Spiky", memory_mb=100)
+        small = add_standin_model("square", "Small", memory_mb=100)
+        assert pool.run(spiky, photo, "cpu").ok
+        assert [mb for _, _, mb in pool.loaded()][0] >= SPIKE_MB
+        assert pool.run(small, photo, "cpu").ok  # the spiky one's peak leaves no room
+        assert {key for key, _, _ in pool.loaded()} == {"square"}
     finally:
         pool.shutdown()
 

@@ -3,7 +3,7 @@ service's plumbing (loading, queueing, timeouts, crashes, memory, retries), neve
 quality; nothing they return is shown as a model result.
 
 The behaviour is the spec key's part before any "-" ("hangs-2" hangs like "hangs"): square,
-slow, hangs, crashes, greedy, broken, downloads, pickles, flickers, counts. As the model
+slow, hangs, crashes, greedy, spikes, broken, downloads, pickles, flickers, counts. As the model
 runs in another process, a test switches behaviour between calls with flag files in the
 folder $STANDIN_FLAGS, and reads what happened there:
     <key>.broken   build fails as a model that is not downloaded yet fails
@@ -64,6 +64,19 @@ class Crashes(Square):
 class Greedy(Square):
     def predict(self, image: Image.Image) -> np.ndarray:
         raise MemoryError
+
+
+SPIKE_MB = 400
+
+
+class Spikes(Square):
+    """Touches SPIKE_MB of memory on each photo and frees it before answering: a worker that
+    holds far less between photos than while it runs, as a real model's does."""
+
+    def predict(self, image: Image.Image) -> np.ndarray:
+        working = np.ones(SPIKE_MB * 2**20, np.uint8)  # every page written, so resident
+        del working
+        return super().predict(image)
 
 
 class Slow(Square):
@@ -129,6 +142,7 @@ BEHAVIOURS = {
     "hangs": Hangs,
     "crashes": Crashes,
     "greedy": Greedy,
+    "spikes": Spikes,
     "flickers": Flickers,
     "counts": Counts,
 }
