@@ -134,6 +134,18 @@ def offline_hub(tmp_path, monkeypatch):
     reset_shared_pool()
 
 
+@pytest.fixture
+def hub_probes(monkeypatch) -> list[str]:
+    """The addresses probed for reachability during the test, each answered "unreachable"
+    at once: a run that must fail fast offline shows it by probing nothing (no time bound)."""
+    from models import hub
+
+    probes: list[str] = []
+    monkeypatch.setattr(hub, "_probe", lambda url: probes.append(url) or False)
+    yield probes
+    hub.forget_probe()
+
+
 def red_subject_on_green(size: tuple[int, int]) -> Image.Image:
     """A red rectangle (the "subject" of every stand-in) on a green background."""
     w, h = size

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import httpx
 import pytest
@@ -11,6 +10,7 @@ from huggingface_hub import errors as hub_errors
 from models import hub, registry, runtime
 from models.errors import describe_failure
 from tests.conftest import red_subject_on_green
+from tests.waiting import DEADLINE_S, wait_until
 
 
 def http_error(kind: type, status: int, repo: str = "briaai/RMBG-2.0") -> Exception:
@@ -165,7 +165,7 @@ def test_a_probe_waiting_on_the_network_never_holds_up_the_sidebar(monkeypatch):
 
     def slow_probe(url):
         probes.append(url)
-        release.wait(10)
+        release.wait(DEADLINE_S)  # let go by the test
         return False
 
     monkeypatch.setattr(hub, "_probe", slow_probe)
@@ -176,16 +176,15 @@ def test_a_probe_waiting_on_the_network_never_holds_up_the_sidebar(monkeypatch):
     try:
         for caller in callers:
             caller.start()
-        while not probes:
-            time.sleep(0.01)
+        wait_until(lambda: probes, "the first caller's probe")
         sidebar = threading.Thread(target=lambda: answers.append(hub.known_offline(url)))
         sidebar.start()
-        sidebar.join(5)
+        sidebar.join(DEADLINE_S / 2)  # a sidebar held by the probe would wait DEADLINE_S
         assert not sidebar.is_alive() and answers == [False]  # not known yet, said at once
     finally:
         release.set()
         for caller in callers:
-            caller.join(5)
+            caller.join(DEADLINE_S)
         hub.forget_probe()
     assert answers == [False, False, False] and probes == [url]
 
@@ -210,7 +209,7 @@ def test_a_stale_answer_is_refreshed_by_one_probe_whoever_asks(monkeypatch):
 
     def slow_probe(url):
         probes.append(url)
-        release.wait(10)
+        release.wait(DEADLINE_S)  # let go by the test
         return True
 
     monkeypatch.setattr(hub, "_probe", slow_probe)
@@ -220,8 +219,7 @@ def test_a_stale_answer_is_refreshed_by_one_probe_whoever_asks(monkeypatch):
         hub._last_probe["stale.invalid"] = (False, -1e9)  # probed long ago: unreachable
     try:
         assert all(hub.known_offline(url) for _ in range(20))  # the old answer, at once
-        while not probes:
-            time.sleep(0.01)
+        wait_until(lambda: probes, "the background probe")
         assert probes == [url]
         assert sum(t.name == "hub-probe" for t in threading.enumerate()) == 1  # not one a call
     finally:

@@ -221,12 +221,10 @@ def test_shutdown_never_waits_for_a_hung_model(photo, add_standin_model):
     assert not outcome[0].ok
 
 
-def test_a_model_not_in_the_cache_fails_fast_offline(pool, photo, offline_hub, monkeypatch):
-    probes = []
-    monkeypatch.setattr(hub, "_probe", lambda url: probes.append(url) or False)
+def test_a_model_not_in_the_cache_fails_fast_offline(pool, photo, offline_hub, hub_probes):
     result = pool.run(registry.get_spec("sam3"), photo, "cpu")
     assert result.error.startswith("SAM3 is not downloaded yet")
-    assert not pool.starts and probes == []  # no worker started, no network waited on
+    assert not pool.starts and hub_probes == []  # no worker started, no network waited on
 
 
 def test_an_unreachable_hub_is_probed_once_and_fails_fast(pool, photo, monkeypatch, tmp_path):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import time
 
 import numpy as np
 import pytest
 from PIL import Image
 
 from service import ModelPool, PhotoFile, Session, ViewKey
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -30,44 +30,45 @@ def jpeg(size: tuple[int, int], source: Image.Image) -> bytes:
     return buffer.getvalue()
 
 
-def wait_until(condition, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def test_results_are_kept_as_they_finish_and_a_rerun_mid_run_keeps_them(
-    pool, portrait, add_standin_model
+    pool, portrait, add_standin_model, standin_flags
 ):
-    slow = add_standin_model("slow", "Slow")
+    slow = add_standin_model("slow", "Slow")  # 1 s per photo
     session = Session(pool)
     for n in range(3):
         session.add_photo(f"p{n}", f"p{n}", f"p{n}", portrait)
     assert session.submit(["p0", "p1", "p2"], [slow], "cpu") == 3
-    wait_until(lambda: session.finished == 1)
+    wait_until(lambda: session.finished == 1, "the first result")
+    (standin_flags / "slow.hang").touch()  # p1, a second into its photo, runs until let go
     assert session.result("p0", slow, "cpu").ok  # stored the moment it finished
     # The page reruns mid-run (a slider, a click): nothing already done or under way is
     # queued again, and the running job is not stopped.
     assert session.submit(["p0", "p1", "p2"], [slow], "cpu") == 0
     assert session.pending()[0].key == ("p1", "slow", "cpu")
+    (standin_flags / "slow.hang").unlink()
     assert session.wait(30)
     assert all(session.result(f"p{n}", slow, "cpu").ok for n in range(3))
     assert pool.jobs[("slow", "cpu")] == 3
 
 
-def test_progress_names_the_stage(pool, portrait, add_standin_model):
-    slow = add_standin_model("slow", "Slow")
+def test_progress_names_the_stage(pool, portrait, add_standin_model, standin_flags):
+    slow = add_standin_model("slow", "Slow")  # starting and loading take 0.5 s or more each
     session = Session(pool)
     session.add_photo("p", "p", "p", portrait)
+    (standin_flags / "slow.hang").touch()  # it stays running until let go
     session.submit(["p"], [slow], "cpu")
-    seen = set()
-    while session.busy:
+    seen = []
+
+    def running_seen() -> bool:
         for job in session.pending():
-            if job.state is not None:
-                seen.add(job.state.stage)
-        time.sleep(0.002)
-    assert {"starting", "loading", "running"} <= seen, seen
+            if job.state is not None and job.state.stage not in seen:
+                seen.append(job.state.stage)
+        return "running" in seen
+
+    wait_until(running_seen, "the running stage")
+    (standin_flags / "slow.hang").unlink()
+    assert session.wait(30)
+    assert seen == ["starting", "loading", "running"]
     assert session.progress() == 1.0
 
 
@@ -88,15 +89,20 @@ def test_failures_are_shown_but_retried_on_the_next_submit(
     assert session.submit(["p"], [flaky], "cpu") == 0  # a success is never run again
 
 
-def test_cancel_drops_the_queue_and_keeps_the_running_job(pool, portrait, add_standin_model):
+def test_cancel_drops_the_queue_and_keeps_the_running_job(
+    pool, portrait, add_standin_model, standin_flags
+):
     slow = add_standin_model("slow", "Slow")
     session = Session(pool)
     for n in range(3):
         session.add_photo(f"p{n}", f"p{n}", f"p{n}", portrait)
+    (standin_flags / "slow.hang").touch()  # p0 runs until let go
     session.submit(["p0", "p1", "p2"], [slow], "cpu")
-    wait_until(lambda: session.pending() and session.pending()[0].state is not None)
+    wait_until(lambda: session.pending() and session.pending()[0].state is not None
+               and session.pending()[0].state.stage == "running", "p0 running")  # fmt: skip
     session.cancel()
-    session.wait(30)
+    (standin_flags / "slow.hang").unlink()
+    assert session.wait(30)
     assert session.result("p0", slow, "cpu").ok
     assert session.result("p1", slow, "cpu") is None and session.result("p2", slow, "cpu") is None
 
