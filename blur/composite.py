@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from blur.arrays import expand, mask, pixels_at, put_pixels, shrink, to_uint8, validated
-from blur.blocks import MAX_BLOCK, block_parts
+from blur.blocks import MAX_BLOCK, Parts, block_parts
 from blur.edges import (
     BACKGROUND_ALPHA,
     BAND_CHUNK,
@@ -121,27 +121,36 @@ class BlurPlan:
         self._opaque = mask(alpha, ">=", SOFT_HIGH)
         self._band = soft_band(alpha)
         self._band_alpha = np.take(alpha.reshape(-1), self._band)
-        self._parts = None
-        block = edge_factor(self.shape) // 2
-        if 2 <= block <= MAX_BLOCK:
-            self._parts = block_parts(
-                image, alpha, self._opaque, self._band, block,
-                BACKGROUND_ALPHA, FOREGROUND_ALPHA,
-            )  # fmt: skip
         self._fills: dict[int, np.ndarray] = {}
+        parts = self._block_averages(image, alpha)
         behind = None
-        if self._parts is not None and clean_edges and self._band.size:
-            behind = self._fill(2 * self._parts.background.factor)
+        if self._background is not None and clean_edges and self._band.size:
+            behind = self._fill(2 * self._background.factor)
         self._band_colours = subject_colours(
-            image, alpha, self._band, clean_edges, self._parts, behind
+            image, alpha, self._band, clean_edges, parts, behind
         )
+
+    def _block_averages(self, image: np.ndarray, alpha: np.ndarray) -> Parts | None:
+        """The photo's background and subject colours over blocks half the clean edges'
+        size, or None where such blocks are too small to pay or too large to classify; the
+        background's are kept for the fills (they cut the same hole)."""
+        self._background = None
+        block = edge_factor(self.shape) // 2
+        if not 2 <= block <= MAX_BLOCK:
+            return None
+        parts = block_parts(
+            image, alpha, self._opaque, self._band, block, BACKGROUND_ALPHA, FOREGROUND_ALPHA
+        )
+        if parts.background_alpha == HOLE_ALPHA:
+            self._background = parts.background
+        return parts
 
     @property
     def nbytes(self) -> int:
         """Bytes held besides the image."""
         held = [self._opaque, self._band, self._band_alpha, self._band_colours]
-        if self._parts is not None:
-            held += [self._parts.background.colour, self._parts.background.coverage]
+        if self._background is not None:
+            held += [self._background.colour, self._background.coverage]
         return sum(a.nbytes for a in held) + sum(f.nbytes for f in self._fills.values())
 
     def _hole(self) -> np.ndarray:
@@ -154,15 +163,14 @@ class BlurPlan:
     def _working_factor(self, factor: int) -> int:
         """``factor``, rounded down to a multiple of the block averages' size where it is
         one or more of them, so the plate comes from those averages."""
-        if self._parts is None or factor < self._parts.background.factor:
+        if self._background is None or factor < self._background.factor:
             return factor
-        return factor - factor % self._parts.background.factor
+        return factor - factor % self._background.factor
 
     def _known_parts(self, factor: int) -> tuple[np.ndarray, np.ndarray]:
         """The background's premultiplied colour and coverage at 1/``factor`` scale."""
-        parts = self._parts
-        if parts and parts.background_alpha == HOLE_ALPHA and factor % parts.background.factor == 0:
-            return parts.background.at(factor)
+        if self._background is not None and factor % self._background.factor == 0:
+            return self._background.at(factor)
         return known_parts(self.image, cv2.bitwise_not(self._hole()), factor)
 
     def _fill(self, factor: int) -> np.ndarray:
@@ -185,7 +193,7 @@ class BlurPlan:
         # At the block averages' own size, the fill at twice it (the clean edges' map of
         # the background) stands in for the pyramid's coarse levels: one fill made once.
         coarse = None
-        if self._parts is not None and factor == self._parts.background.factor:
+        if self._background is not None and factor == self._background.factor:
             coarse = self._fill(2 * factor)
         return to_uint8(fill_holes(colour, coverage, coarse=coarse))
 

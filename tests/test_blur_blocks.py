@@ -74,10 +74,10 @@ def test_the_plan_from_block_averages_looks_like_the_one_from_masked_downsamplin
     """Forced off (no block size allowed), the plan takes the full-size masks as before."""
     sigma = equivalent_sigma(101)
     fast = BlurPlan(scene.photo, scene.alpha)
-    assert fast._parts is not None
+    assert fast._background is not None
     monkeypatch.setattr("blur.composite.MAX_BLOCK", 1)
     dense = BlurPlan(scene.photo, scene.alpha)
-    assert dense._parts is None
+    assert dense._background is None
     ours, before = fast.render(sigma), dense.render(sigma)
     assert psnr(ours, before) >= 45.0
     soft = (scene.alpha > 0) & (scene.alpha < 1)
@@ -88,7 +88,7 @@ def test_the_plan_from_block_averages_looks_like_the_one_from_masked_downsamplin
 
 def test_a_factor_between_multiples_of_the_block_is_rounded_down_to_one(scene):
     plan = BlurPlan(scene.photo, scene.alpha)
-    block = plan._parts.background.factor
+    block = plan._background.factor
     assert plan._working_factor(2 * block + 1) == 2 * block
     assert plan._working_factor(block - 1) == block - 1  # below a block: from the photo
     for strength in (31, 101, 255):
@@ -99,8 +99,8 @@ def test_a_factor_between_multiples_of_the_block_is_rounded_down_to_one(scene):
 def test_relaxing_the_window_around_the_missing_pixels_is_relaxing_everything(scene):
     from blur.fill import _relax, _relax_window
 
-    parts = BlurPlan(scene.photo, scene.alpha)._parts
-    colour, coverage = parts.background.at(2 * parts.background.factor)
+    background = BlurPlan(scene.photo, scene.alpha)._background
+    colour, coverage = background.at(2 * background.factor)
     missing = (1.0 - coverage)[..., None]
     assert 0 < (missing > 0).mean() < 0.5  # a window smaller than the plate
     plate = colour + missing * colour.mean((0, 1))
@@ -112,10 +112,10 @@ def test_relaxing_the_window_around_the_missing_pixels_is_relaxing_everything(sc
 def test_a_fill_from_the_coarser_fill_looks_like_one_from_its_own_pyramid(scene):
     from blur.fill import fill_holes
 
-    parts = BlurPlan(scene.photo, scene.alpha)._parts
-    block = parts.background.factor
-    colour, coverage = parts.background.at(block)
-    coarse = fill_holes(*parts.background.at(2 * block))
+    background = BlurPlan(scene.photo, scene.alpha)._background
+    block = background.factor
+    colour, coverage = background.at(block)
+    coarse = fill_holes(*background.at(2 * block))
     own, from_coarse = fill_holes(colour, coverage), fill_holes(colour, coverage, coarse=coarse)
     known = coverage == 1.0
     assert np.array_equal(own[known], from_coarse[known])  # known pixels are kept as they are
