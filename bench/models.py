@@ -4,6 +4,9 @@ worker, with the registry's input policy, on the sample portrait and on a 12 MP 
 
 The reference, timed in the same run: the rembg package's own `remove(..., only_mask=True)`
 with U^2-Net-p on the same photos (the masks are equal; see tests/test_u2net.py).
+
+`--cpu-paths`: the heavy families' CPU paths (ONNX Runtime, int8, bf16) against eager fp32
+on their real architectures with random weights (bench/cpu_paths.py).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import shutil
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 from PIL import Image
 
@@ -75,7 +79,18 @@ def rembg_seconds(photo: PhotoFile) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench models", description=__doc__)
-    parser.parse_args(argv)
+    parser.add_argument("--cpu-paths", action="store_true",
+                        help="only the heavy families' CPU paths (bench/cpu_paths.py)")
+    parser.add_argument("--birefnet-code", type=Path, help="a clone of BiRefNet's GitHub repo")
+    parser.add_argument("--ben2-code", type=Path, help="a folder with BEN2.py (PramaLLC/BEN2)")
+    parser.add_argument("--family", action="append", help="only these families (repeatable)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed rounds per path")
+    args = parser.parse_args(argv)
+    if args.cpu_paths:
+        from bench import cpu_paths
+
+        cpu_paths.run(args.birefnet_code, args.ben2_code, args.family, args.repeats)
+        return 0
     specs, inputs = ready_models(), photos()
     print(f"Seconds per photo on the CPU ({os.cpu_count()} cores), median of {REPEATS}, warm")
     header = f"{'model':<28} {'photo':<15} {'waited s':>8} {'network s':>9}"

@@ -86,9 +86,16 @@ def _register_symbolics() -> None:
             _symbolics_done = True
 
 
+def last_output(outputs):
+    """The answer among a model's outputs: the last of a list, tuple or dict (BiRefNet's
+    list of maps, transformers' output objects), however nested."""
+    while isinstance(outputs, list | tuple | dict):
+        outputs = list(outputs.values())[-1] if isinstance(outputs, dict) else outputs[-1]
+    return outputs
+
+
 def _last_output(model):
-    """``model`` answering with its last output only (BiRefNet returns a list whose last map
-    is the answer), so the export holds no other head."""
+    """``model`` answering with its last output only, so the export holds no other head."""
     import torch
 
     class LastOutput(torch.nn.Module):
@@ -97,22 +104,21 @@ def _last_output(model):
             self.model = model
 
         def forward(self, batch):
-            outputs = self.model(batch)
-            return outputs[-1] if isinstance(outputs, list | tuple) else outputs
+            return last_output(self.model(batch))
 
     return LastOutput().eval()
 
 
-def export(model, size: tuple[int, int], path: Path) -> Path:
-    """Export ``model`` (an eval fp32 torch module on the CPU) for a 1x3xHxW input at (w, h)
-    ``size`` to ``path``."""
+def export(model, size: tuple[int, int], path: Path, channels: int = 3) -> Path:
+    """Export ``model`` (an eval fp32 torch module on the CPU) for a 1 x ``channels`` x H x W
+    input at (w, h) ``size`` to ``path``."""
     import torch
 
     _register_symbolics()
     if _export_listener is not None:
         _export_listener()
     w, h = size
-    example = torch.zeros(1, 3, h, w)
+    example = torch.zeros(1, channels, h, w)
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     try:
         with torch.inference_mode(False), torch.no_grad():

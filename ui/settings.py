@@ -21,6 +21,7 @@ from blur.mask_controls import (
 )
 from blur.views import CHECKS, ViewOptions
 from models import ModelSpec, hub, pins
+from models.devices import on_cpu as on_a_cpu
 from models.registry import SLOW_S
 
 LENS_LABELS = {"gaussian": "Gaussian", "disc": "Lens (bokeh)"}
@@ -36,6 +37,8 @@ def model_help(spec: ModelSpec) -> str:
     )
     if pins.needs_pin(spec) or spec.revision:
         text += f" · Hub revision: {pins.describe(spec)}"
+    if spec.onnx_on_cpu:
+        text += " · on a CPU: an ONNX Runtime export, made on first load (exact fp32: see device)"
     return text
 
 
@@ -90,10 +93,17 @@ class Settings:
     finish: Finish
 
 
+DEVICE_HELP = (
+    "On a CPU the heavy models whose help says so run as an ONNX Runtime export, made once "
+    "on their first load: about twice as fast, the same mask to float rounding. "
+    "'CPU, exact fp32' runs them in PyTorch's own fp32 instead."
+)
+
+
 def model_choices(per: str = "photo") -> tuple[str, list[ModelSpec]]:
     """The compute device and the ticked models (drawn in the sidebar), with a warning for
     each slow one: about its seconds per ``per`` (a photo, a frame)."""
-    choice = st.selectbox("Compute device", models.device_options())
+    choice = st.selectbox("Compute device", models.device_options(), help=DEVICE_HELP)
     st.subheader("Models")
     hub.learn_download_sizes(models.registry.REGISTRY)  # real sizes, when online
     states = {spec.key: hub.availability(spec) for spec in models.registry.REGISTRY}
@@ -115,7 +125,7 @@ def model_choices(per: str = "photo") -> tuple[str, list[ModelSpec]]:
         # A model that cannot run now says why in its card: no warning about its speed.
         cannot = states[spec.key] in (hub.OFFLINE, hub.GATED)
         if spec.seconds(runs_on) >= SLOW_S and not cannot:
-            on_cpu = runs_on == "cpu"
+            on_cpu = on_a_cpu(runs_on)
             st.warning(
                 f"{spec.label} is slow on {'a CPU' if on_cpu else models.device_label(runs_on)}"
                 f": about {spec.seconds(runs_on):.0f} s per {per}"
