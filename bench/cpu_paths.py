@@ -190,7 +190,8 @@ def stand_ins(birefnet_code: Path | None, ben2_code: Path | None) -> list[StandI
     else:
         found.append("BiRefNet: not measured (pass --birefnet-code, a clone of its GitHub repo)")
     if ben2_code:
-        found.append(StandIn("BEN2", lambda: ben2_model(ben2_code), (1, 3, 1024, 1024), "logits"))
+        found.append(StandIn("BEN2", lambda: ben2_model(ben2_code), (1, 3, 1024, 1024),
+                             "probabilities"))  # fmt: skip
     else:
         found.append("BEN2: not measured (pass --ben2-code, a folder with the Hub repo's BEN2.py)")
     found.append(StandIn("InSPyReNet (Swin-B)", inspyrenet_model, (1, 3, 1024, 1024),
