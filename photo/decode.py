@@ -15,12 +15,13 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from photo.formats import UPLOAD_TYPES  # noqa: F401 - the files decode_photo takes
+
 register_heif_opener()  # iPhone photos (HEIC/HEIF)
 
 MIN_SIDE = 16  # smaller than this is not a photo anyone wants to segment
 MAX_PIXELS = 120_000_000  # larger is refused before decoding (a decompression bomb, or beyond use)
 MODEL_MAX_PIXELS = 16_000_000  # models see at most this; compositing stays at full size
-UPLOAD_TYPES = ["jpg", "jpeg", "png", "webp", "heic", "heif", "gif", "bmp", "tif", "tiff"]
 
 # PIL's own guard, at our limit rather than its default (warning at 89 MP).
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS

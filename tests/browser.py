@@ -9,6 +9,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ui.labels import SAMPLE_LABEL
+
 CHROMIUM = Path("/usr/bin/chromium")
 
 CHROMIUM_ARGS = [
@@ -32,6 +34,23 @@ LOADED_RESULT_IMAGES = """() => {
     return images.filter(img => img.complete && img.naturalWidth > 0).map(img => img.src);
 }"""
 
+# The first things a user can use: the uploader and *Try a sample portrait*, shown and
+# enabled; their boxes (the uploader's, then the button's) once they are, else null.
+USABLE = """() => {
+    const main = document.querySelector('[data-testid="stMain"]');
+    if (!main) return null;
+    const shown = el => !!el && !el.disabled && el.getClientRects().length > 0;
+    const uploader = main.querySelector('[data-testid="stFileUploader"]');
+    const input = uploader && uploader.querySelector('input[type="file"]');
+    const browse = uploader && uploader.querySelector('button');
+    const sample = [...main.querySelectorAll('button')]  // (a phone's has a hidden twin)
+        .find(b => b.textContent.trim() === %r && shown(b));
+    if (!input || input.disabled || !shown(browse) || !shown(sample)) return null;
+    return [uploader, sample].map(el => {
+        const box = el.getBoundingClientRect();
+        return [box.x, box.y, box.width, box.height];
+    });
+}""" % SAMPLE_LABEL
 
 # Streamlit's "running" widget is gone: the script run and its reruns have ended.
 IDLE = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"

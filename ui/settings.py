@@ -135,8 +135,8 @@ def model_choices(per: str = "photo") -> tuple[str, list[ModelSpec]]:
 
 
 def sidebar() -> Settings:
+    """The sidebar's contents, below its title (ui.landing draws that with the first row)."""
     with st.sidebar:
-        st.header("Settings")
         device, chosen = model_choices()
         chosen = refine_settings(chosen)
         mask = mask_settings()
