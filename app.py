@@ -13,6 +13,9 @@ from pathlib import Path
 import streamlit as st
 
 TITLE = "Portrait Blur Arena"
+# The tab's icon, drawn from the emoji in the browser: left to the pages' Material icons,
+# Streamlit fetches it from fonts.gstatic.com (an error in the console when offline).
+ICON = "\N{CAMERA}"
 PAGES = Path(__file__).resolve().parent / "ui" / "pages"
 # Less room above the results: Streamlit's top padding and title are made for articles.
 PAGE_STYLE = """<style>
@@ -44,7 +47,7 @@ def pages() -> list[st.Page]:
 
 
 def main() -> None:
-    st.set_page_config(page_title=TITLE, layout="wide")
+    st.set_page_config(page_title=TITLE, page_icon=ICON, layout="wide")
     navigation = st.navigation(pages(), position="top")
     st.html(PAGE_STYLE)
     st.title(TITLE)

@@ -25,6 +25,7 @@ from tests.browser import (
     LOADED_RESULT_IMAGES,
     ONE_SLIDER,
     QUIET,
+    USABLE,
     free_port,
     wait_healthy,
 )
@@ -338,6 +339,64 @@ def test_a_phone_user_tries_the_sample(browser, server_url):
     }""")
     assert max(edges[1:]) <= edges[0] + 0.5, edges  # every view's button whole on screen
     save_view(page, "phone.png")
+    page.close()
+
+
+def errors_logged(page) -> list[str]:
+    """What the browser logs as an error from now on: its console's errors and every
+    answer of 400 or more (an image asked for after the server deleted it, a resource it
+    could not fetch)."""
+    errors = []
+
+    def console(message) -> None:
+        if message.type == "error":
+            errors.append(f"console: {message.text}")
+
+    def response(answer) -> None:
+        if answer.status >= 400:
+            errors.append(f"{answer.status} {answer.url}")
+
+    page.on("console", console)
+    page.on("response", response)
+    return errors
+
+
+SENT = f"() => [...document.querySelectorAll('{RESULT_IMAGE}')].map(img => img.src)"
+# A result image has an address none of ``old`` had: a step's run is sending its images.
+ONE_NEW_SENT = "old => (" + SENT + ")().some(src => !old.includes(src))"
+
+
+def test_the_first_row_stays_put_and_slider_steps_log_no_error(browser, server_url):
+    """The uploader and the sample button are usable when first drawn and do not move when
+    the sidebar and the rest arrive. Then Blur Strength steps, each taken as soon as the
+    last step's run has begun to send its images (as when a user holds the arrow key): no
+    error in the browser's console and no failed request from the first load to the last
+    step (Streamlit deletes an image file at the end of the run that replaces it, maybe
+    before the browser has asked for it; ui.served keeps it one run longer)."""
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    errors = errors_logged(page)
+    page.goto(server_url)
+    uploader = page.wait_for_function(USABLE, timeout=60_000).json_value()[0]
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.locator("label").filter(has_text=model_label("MediaPipe Selfie")).wait_for()
+    page.wait_for_function(IDLE, timeout=60_000)
+    # Where it is and how wide: its height is Streamlit's (the dropzone puts its button
+    # beside its text, or above it, once it has measured its own width).
+    assert page.evaluate(USABLE)[0][:3] == uploader[:3]  # no layout jump
+
+    page.get_by_role("button", name="Try a sample portrait").click()
+    all_loaded = f"({LOADED_RESULT_IMAGES})().length >= {len(IN_BOX)}"
+    page.wait_for_function(all_loaded, timeout=120_000)
+    page.get_by_role("button", name="Cancel queued runs").wait_for(state="detached")
+    for _ in range(10):
+        sent = page.evaluate(SENT)
+        page.get_by_role("slider", name="Blur Strength").last.focus()  # a run's new toolbar
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(ONE_NEW_SENT, arg=sent, timeout=60_000)
+    page.wait_for_function(ONE_SLIDER, timeout=60_000)
+    page.wait_for_function(IDLE, timeout=60_000)
+    page.wait_for_function(all_loaded, timeout=60_000)
+    assert not errors, errors
     page.close()
 
 

@@ -19,6 +19,7 @@ from ui.before_after import show_before_after
 from ui.downloads import Everything, all_results_zip, downloads, exportable, left_out
 from ui.labels import RUN_LABEL
 from ui.render import COLUMNS_PER_ROW, IMAGE_HEIGHT, Shown, ViewChoice, Views, grid_side
+from ui.served import keep_served
 from ui.settings import Finish, spec_label
 from ui.state import keep, kept
 from ui.text import as_text
@@ -64,12 +65,17 @@ def show_card(item: Shown) -> bool:
     return True
 
 
-def show_image(data: bytes, css_width: int, caption: str | None = None) -> None:
+def show_image(
+    data: bytes, css_width: int, caption: str | None = None, place: str | None = None
+) -> None:
     """``data`` drawn at most ``css_width`` CSS pixels wide with all its own pixels: given
     a pixel width, st.image re-encodes a wider image at that width, which loses the
-    sharpness HiDPI screens need and costs a second decode and encode per slider step."""
+    sharpness HiDPI screens need and costs a second decode and encode per slider step.
+    A ``place`` whose image changes between runs keeps its previous one served (ui.served)."""
     with st.container(width=css_width):
         st.image(data, caption=caption, width="stretch")
+    if place is not None:
+        keep_served(place, data)
 
 
 def image_width(photo: StoredPhoto) -> int:
@@ -171,7 +177,8 @@ def show_results(
             with column:
                 if show_card(item):
                     if drawable:
-                        show_image(views.image(item, choice, look), image_width(photo))
+                        image = views.image(item, choice, look)
+                        show_image(image, image_width(photo), place=item.place("grid"))
                     downloads(session, photo, item.spec, device, look, finish.keep_gps)
     for item in failed:  # below the results, full width: a line or two each, not a column
         message = item.result.error

@@ -36,6 +36,10 @@ class Shown:
     def has_alpha(self) -> bool:
         return self.result is not None and self.result.ok and self.result.found_subject
 
+    def place(self, part: str) -> str:
+        """Where on the page this result's ``part`` (its grid image, its zoom tile) is."""
+        return "/".join(map(str, (part, *self.result_key)))
+
     def key(self, *what) -> ViewKey:
         """The key of a view of this result that depends on ``what`` besides it."""
         return ViewKey(self.result_key[0], self.result_key, (self.mask_tag, *what))

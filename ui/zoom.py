@@ -12,6 +12,7 @@ import blur
 from blur.zoom import ZOOMS, Square, square_at, subject_top
 from ui.components.spot_picker import picked, spot_picker
 from ui.render import ZOOM_TILE, Shown, ViewChoice, Views, jpeg, unlinkable
+from ui.served import keep_served
 from ui.settings import Look
 from ui.text import as_text
 
@@ -69,6 +70,7 @@ def show_zoom(
                     if showing:
                         tile = unlinkable(tile, f"{showing}{title}")
                     st.image(tile, width=ZOOM_TILE)
+                    keep_served(item.place("zoom"), tile, ZOOM_TILE)  # an Across step
 
 
 def move_spot(picker: str, spot: tuple[str, str]) -> None:
