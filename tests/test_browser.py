@@ -369,9 +369,9 @@ ONE_NEW_SENT = "old => (" + SENT + ")().some(src => !old.includes(src))"
 def test_the_first_row_stays_put_and_slider_steps_log_no_error(browser, server_url):
     """The uploader and the sample button are usable when first drawn and do not move when
     the sidebar and the rest arrive. Then Blur Strength steps, each taken as soon as the
-    last step's run has begun to send its images (as when a user holds the arrow key): no
-    error in the browser's console and no failed request from the first load to the last
-    step (Streamlit deletes an image file at the end of the run that replaces it, maybe
+    last step's run has ended (as when a user taps the arrow key; its images may still be
+    loading): no error in the browser's console and no failed request from the first load
+    to the last step (Streamlit deletes an image file at the end of the run that replaces it, maybe
     before the browser has asked for it; ui.served keeps it one run longer)."""
     page = browser.new_page(viewport={"width": 1440, "height": 900})
     errors = errors_logged(page)
@@ -389,8 +389,11 @@ def test_the_first_row_stays_put_and_slider_steps_log_no_error(browser, server_u
     page.wait_for_function(all_loaded, timeout=120_000)
     page.get_by_role("button", name="Cancel queued runs").wait_for(state="detached")
     for _ in range(10):
+        # The last step's run is over (its old toolbar gone: a key press cannot land on a
+        # slider about to be replaced); its images may still be loading.
+        page.wait_for_function(ONE_SLIDER, timeout=60_000)
         sent = page.evaluate(SENT)
-        page.get_by_role("slider", name="Blur Strength").last.focus()  # a run's new toolbar
+        page.get_by_role("slider", name="Blur Strength").focus()
         page.keyboard.press("ArrowRight")
         page.wait_for_function(ONE_NEW_SENT, arg=sent, timeout=60_000)
     page.wait_for_function(ONE_SLIDER, timeout=60_000)
