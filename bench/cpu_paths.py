@@ -26,7 +26,6 @@ import contextlib
 import importlib
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ import numpy as np
 import torch
 
 from models import cpu_fast
+from models.paths import app_cache
 
 LOGIT_STD = 8.0  # a trained matting model's logits: mostly far from 0 on either side
 MATMUL_SIDE = 2048
@@ -237,19 +237,33 @@ def bf16_run(model, example):
         return as_numpy(model(example))
 
 
-def onnx_variant(model, example, folder: Path):
+def export_folder() -> Path:
+    """Where the stand-ins' exports are kept between runs (an export takes minutes): the
+    random weights are seeded, so the same family gives the same graph."""
+    folder = app_cache() / "bench-exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def onnx_variant(model, example, family: str):
     """(seconds to export and open, a run function) or the reason the export failed."""
-    path = folder / "model.onnx"
+    size = (example.shape[-1], example.shape[-2])
+    name = "".join(c if c.isalnum() else "-" for c in family.lower())
+    path = export_folder() / f"{name}-torch{torch.__version__}-{size[0]}x{size[1]}.onnx"
     start = time.perf_counter()
     try:
-        cpu_fast.export(model, (example.shape[-1], example.shape[-2]), path, example.shape[1])
+        if not path.is_file():
+            cpu_fast.export(model, size, path, example.shape[1])
         forward = cpu_fast.OnnxForward(cpu_fast.session(path))
     except Exception as error:  # noqa: BLE001 - a failed export is a finding, not a crash
         return f"export failed: {type(error).__name__}: {str(error).splitlines()[0][:90]}"
     return time.perf_counter() - start, lambda: forward(example).numpy()
 
 
-def measure(stand_in: StandIn, repeats: int) -> list[dict]:
+PATHS = ("onnx", "int8", "bf16")
+
+
+def measure(stand_in: StandIn, repeats: int, paths: tuple[str, ...] = PATHS) -> list[dict]:
     torch.manual_seed(0)
     model = stand_in.build().eval()
     example = torch.randn(*stand_in.input_shape)
@@ -257,18 +271,19 @@ def measure(stand_in: StandIn, repeats: int) -> list[dict]:
     variants: dict[str, Callable[[], np.ndarray] | str] = {
         "eager fp32": lambda: eager_run(model, example)
     }
-    with tempfile.TemporaryDirectory() as folder:
-        exported = onnx_variant(model, example, Path(folder))
+    if "onnx" in paths:
+        exported = onnx_variant(model, example, stand_in.family)
         variants["ONNX Runtime"] = exported if isinstance(exported, str) else exported[1]
+    if "int8" in paths:
         quantised = int8_model(model)
         variants["int8 Linear"] = lambda: eager_run(quantised, example)
-        if bf16_supported():
-            variants["bf16 autocast"] = lambda: bf16_run(model, example)
-        else:
-            variants["bf16 autocast"] = (
-                f"not run: this CPU ({torch.backends.cpu.get_cpu_capability()}) has no bf16"
-            )
-        return interleaved(stand_in, variants, work, repeats)
+    if "bf16" in paths and bf16_supported():
+        variants["bf16 autocast"] = lambda: bf16_run(model, example)
+    elif "bf16" in paths:
+        variants["bf16 autocast"] = (
+            f"not run: this CPU ({torch.backends.cpu.get_cpu_capability()}) has no bf16"
+        )
+    return interleaved(stand_in, variants, work, repeats)
 
 
 def interleaved(stand_in, variants, work, repeats) -> list[dict]:
@@ -313,7 +328,7 @@ def print_rows(rows: list[dict], peak_gflops: float) -> None:
 
 
 def run(birefnet_code: Path | None, ben2_code: Path | None, families: list[str] | None,
-        repeats: int) -> None:  # fmt: skip
+        repeats: int, paths: tuple[str, ...] = PATHS) -> None:  # fmt: skip
     peak = machine_gflops()
     print(
         f"\nHeavy models on the CPU ({os.cpu_count()} cores, torch {torch.__version__}, "
@@ -329,7 +344,7 @@ def run(birefnet_code: Path | None, ben2_code: Path | None, families: list[str] 
         if families and not any(f.lower() in stand_in.family.lower() for f in families):
             continue
         with contextlib.suppress(KeyboardInterrupt):
-            rows = measure(stand_in, repeats)
+            rows = measure(stand_in, repeats, paths)
             # The peak again, after: a busy moment at the start must not set the limit.
             peak = max(peak, machine_gflops())
             print(f"(matmul peak now {peak:.0f} GFLOP/s)")

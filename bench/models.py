@@ -85,11 +85,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ben2-code", type=Path, help="a folder with BEN2.py (PramaLLC/BEN2)")
     parser.add_argument("--family", action="append", help="only these families (repeatable)")
     parser.add_argument("--repeats", type=int, default=3, help="timed rounds per path")
+    parser.add_argument("--path", action="append", choices=("onnx", "int8", "bf16"),
+                        help="only these paths beside eager (repeatable; default: all)")
     args = parser.parse_args(argv)
     if args.cpu_paths:
         from bench import cpu_paths
 
-        cpu_paths.run(args.birefnet_code, args.ben2_code, args.family, args.repeats)
+        paths = tuple(args.path) if args.path else cpu_paths.PATHS
+        cpu_paths.run(args.birefnet_code, args.ben2_code, args.family, args.repeats, paths)
         return 0
     specs, inputs = ready_models(), photos()
     print(f"Seconds per photo on the CPU ({os.cpu_count()} cores), median of {REPEATS}, warm")

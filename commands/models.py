@@ -36,7 +36,8 @@ def registry_rows() -> list[tuple[str, ...]]:
 def cost_text(spec) -> str:
     """The cost class and typical seconds per photo, on two CPU cores and on a GPU."""
     gpu = f", ~{spec.seconds('cuda'):g} s GPU" if "cuda" in spec.devices else ""
-    return f"{spec.cost.name}: ~{spec.seconds('cpu'):g} s CPU{gpu}"
+    exact = f" (~{spec.seconds(devices.EXACT_CPU):g} s exact fp32)" if spec.onnx_on_cpu else ""
+    return f"{spec.cost.name}: ~{spec.seconds('cpu'):g} s CPU{exact}{gpu}"
 
 
 def format_table(rows: list[tuple[str, ...]]) -> str:
