@@ -421,16 +421,20 @@ def test_the_zoom_shows_the_same_spot_of_every_result(app, astronaut_path):
 
 def test_the_sidebar_warns_before_a_slow_model_runs_on_the_cpu(app, monkeypatch):
     monkeypatch.setattr(hub, "availability", lambda spec: "~890 MB download")  # it could run
-    assert not app.sidebar.warning
-    model_boxes(app)["BiRefNet Portrait"].check().run()  # a standard cost: no warning
-    assert not app.sidebar.warning
+    assert not app.sidebar.warning  # the in-box models, ticked: light
     model_boxes(app)["SAM3"].check().run()
+    model_boxes(app)["BiRefNet Portrait"].check().run()  # its ONNX Runtime path's measured time
     model_boxes(app)["BiRefNet Dynamic"].check().run()  # heavy, not measured: its class's time
     assert [w.value for w in app.sidebar.warning] == [
         "SAM3 is slow on a CPU: about 100 s per photo on two cores. A GPU takes seconds.",
+        "BiRefNet Portrait is slow on a CPU: about 60 s per photo on two cores. A GPU takes "
+        "seconds.",
         "BiRefNet Dynamic is slow on a CPU: about 180 s per photo on two cores. A GPU takes "
         "seconds.",
     ]
+    app.sidebar.selectbox[0].select("CPU, exact fp32").run()  # eager PyTorch: its own time
+    assert "BiRefNet Portrait is slow on a CPU: about 85 s per photo on two cores. A GPU takes "\
+        "seconds." in [w.value for w in app.sidebar.warning]
 
 
 def test_no_speed_warning_for_a_model_that_cannot_run_now(offline_hub):
